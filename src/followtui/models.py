@@ -1,0 +1,182 @@
+"""Domain objects every layer shares.
+
+Frozen, slotted dataclasses with no behaviour beyond small derived values: providers build them, the store
+persists them, analysis and the UIs read them. This module imports nothing of ours.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+class Platform(str, enum.Enum):
+    GITHUB = "github"
+    BLUESKY = "bluesky"
+    MASTODON = "mastodon"
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """One account on a platform, keyed by its stable id (never the handle: handles change).
+
+    Counts and activity are None when the platform did not tell us (list pages often omit them):
+    unknown is not zero.
+    """
+
+    id: str
+    handle: str
+    display_name: str = ""
+    bio: str = ""
+    avatar_url: str = ""
+    url: str = ""
+    followers_count: int | None = None
+    following_count: int | None = None
+    posts_count: int | None = None
+    created_at: datetime | None = None
+    last_active_at: datetime | None = None
+    private: bool | None = None
+    bot: bool | None = None
+    default_avatar: bool | None = None
+    #: When a full profile (with counts) was fetched; None for a bare list entry.
+    hydrated_at: datetime | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        """Following divided by followers: ~1 is reciprocal, near 0 is an 'elite' account, high is a farmer."""
+        if self.followers_count is None or self.following_count is None:
+            return None
+        if self.followers_count == 0:
+            return None if self.following_count == 0 else float(self.following_count)
+        return self.following_count / self.followers_count
+
+
+class GoneReason(str, enum.Enum):
+    """Why an account no longer exists for us; a gone follower is not an unfollow."""
+
+    DELETED = "deleted"
+    DEACTIVATED = "deactivated"
+    SUSPENDED = "suspended"
+    MOVED = "moved"
+
+
+@dataclass(frozen=True, slots=True)
+class GoneAccount:
+    id: str
+    reason: GoneReason
+    moved_to: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FollowList:
+    """A complete list as fetched: the provider raises rather than return a partial one."""
+
+    accounts: tuple[Profile, ...]
+    pages: int
+    requests: int
+
+
+class EventKind(str, enum.Enum):
+    FOLLOWER_GAINED = "follower_gained"
+    FOLLOWER_LOST = "follower_lost"
+    FOLLOWING_ADDED = "following_added"
+    FOLLOWING_REMOVED = "following_removed"
+
+
+@dataclass(frozen=True, slots=True)
+class FollowEvent:
+    """A change seen between two complete snapshots, stamped with the sync's time.
+
+    For `follower_lost`, `gone` names why the account vanished; empty means a real unfollow.
+    """
+
+    account: str  # tracked account key, "platform:handle-independent id" (see TrackedAccount.key)
+    kind: EventKind
+    profile_id: str
+    at: datetime
+    gone: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedAccount:
+    """One of the user's own accounts. Shown as `platform:handle`, keyed by the stable id."""
+
+    platform: str
+    handle: str
+    id: str
+    server: str = ""
+    token_env: str = ""
+    added_at: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.id}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.platform}:{self.handle}"
+
+
+class SyncStatus(str, enum.Enum):
+    OK = "ok"
+    BASELINE = "baseline"
+    SUSPECT = "suspect"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What one sync of one account did; failed and suspect syncs change nothing else."""
+
+    account: str
+    status: SyncStatus
+    started_at: datetime
+    finished_at: datetime
+    duration_s: float
+    followers: int = 0
+    following: int = 0
+    gained: int = 0
+    lost: int = 0
+    gone: int = 0
+    added: int = 0
+    removed: int = 0
+    requests: int = 0
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    """The user's own words about an account: tags, a note, and keep (never bulk-unfollowed)."""
+
+    key: str  # "platform:id"
+    tags: tuple[str, ...] = ()
+    note: str = ""
+    keep: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Trickster:
+    """Followed you, then unfollowed while their account still exists.
+
+    followed_at is None when the follow predates the first sync (a baseline follower).
+    """
+
+    profile: Profile
+    followed_at: datetime | None
+    followed_back_at: datetime | None
+    unfollowed_at: datetime
+    times: int = 1
+    stayed_after_follow_back_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DayHistory:
+    day: str  # ISO date
+    gained: int = 0
+    lost: int = 0
+    gone: int = 0
+    added: int = 0
+    removed: int = 0
+    followers: int | None = None
+    following: int | None = None
+    tricksters: int = 0

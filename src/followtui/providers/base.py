@@ -1,0 +1,44 @@
+"""The contract every platform provider fulfils.
+
+Providers fetch and normalise; they never write the store and never know the simulator exists.
+Every method raises only `followtui.providers.errors` exceptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from followtui.models import FollowList, GoneAccount, Profile
+
+#: Called with (list name, accounts fetched so far, expected total or None) as pages arrive.
+Progress = Callable[[str, int, "int | None"], None]
+
+
+class Provider(Protocol):
+    platform: str
+
+    async def lookup_self(self, handle: str) -> Profile:
+        """The tracked account's own full profile (counts included); NotFoundError if there is none."""
+
+    async def fetch_followers(self, account: Profile, progress: Progress | None = None) -> FollowList:
+        """Every follower, to the list's natural end, or an exception: never a partial list."""
+
+    async def fetch_following(self, account: Profile, progress: Progress | None = None) -> FollowList:
+        """Every followed account, to the list's natural end, or an exception."""
+
+    async def lookup(self, ids: Sequence[str], budget: int) -> dict[str, Profile | GoneAccount]:
+        """Full profiles for up to `budget` requests' worth of ids; gone accounts come back as GoneAccount.
+
+        Ids left out (budget spent) are simply absent from the result.
+        """
+
+    def server_time(self) -> datetime | None:
+        """The platform's clock from the latest response's Date header (the sync clock), if known."""
+
+    @property
+    def requests_made(self) -> int:
+        """How many HTTP requests this provider has sent (for reports and benchmarks)."""
+
+    async def aclose(self) -> None: ...

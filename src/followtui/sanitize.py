@@ -1,0 +1,71 @@
+"""Cleaning of untrusted text before it is stored or shown.
+
+Everything a platform or an import file says about an account is hostile until it passes through here:
+control and escape characters are removed (they would drive the terminal), bidi overrides are dropped,
+and length is bounded. Markup is not escaped here: the UIs never parse network text as markup.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_HANDLE = 256
+MAX_NAME = 256
+MAX_BIO = 4096
+MAX_URL = 2048
+
+# C0 and C1 controls (tab/newline handled separately), DEL, bidi embeddings/overrides/isolates.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+# Whole ANSI/VT escape sequences (CSI, OSC, DCS, SOS/PM/APC) so their payload does not survive as text.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
+    r"|\x1b[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC, DCS, SOS, PM, APC up to BEL/ST
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+    r"|[\x90\x9d\x98\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x9c|\x1b\\)?"  # 8-bit OSC/DCS/...
+    r"|\x1b[@-Z\\-_]?"  # two-character escapes and a lone ESC
+)
+
+
+def clean_text(value: object, limit: int = MAX_NAME, *, multiline: bool = False) -> str:
+    """Return `value` as safe display text: a str, no escapes or controls, at most `limit` characters."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        else:
+            return ""
+    text = value[: limit * 4]  # bound the work before the regexes run
+    text = _ESCAPES.sub("", text)
+    if multiline:
+        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    else:
+        text = text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    text = _CONTROLS.sub("", text)
+    text = unicodedata.normalize("NFC", text)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text.strip()
+
+
+def clean_int(value: object, *, maximum: int = 10**12) -> int | None:
+    """A non-negative count, or None when the value is missing, wrong-typed or absurd."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    if value < 0 or value > maximum:
+        return None
+    return value
+
+
+def clean_id(value: object) -> str | None:
+    """A stable account id as a short printable token, or None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value) if value >= 0 else None
+    if not isinstance(value, str) or not value or len(value) > 512:
+        return None
+    if not value.isprintable() or any(ch.isspace() for ch in value):
+        return None
+    return value
