@@ -133,6 +133,8 @@ class SyncReport:
     started_at: datetime
     finished_at: datetime
     duration_s: float
+    #: The platform's clock when the lists were read (the sync clock every event of this sync carries).
+    observed_at: datetime | None = None
     followers: int = 0
     following: int = 0
     gained: int = 0

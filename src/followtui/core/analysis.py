@@ -1,0 +1,217 @@
+"""What the user asks of their data: the panes, the tricksters and the history.
+
+Pure functions over what the store holds; the CLI and the TUI both read through `AccountData`.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from followtui.core.store import Snapshot, Store
+from followtui.models import (
+    Annotation,
+    DayHistory,
+    EventKind,
+    FollowEvent,
+    Profile,
+    SyncReport,
+    SyncStatus,
+    TrackedAccount,
+    Trickster,
+)
+
+PANES = ("followers", "following", "mutuals", "fans", "nonfollowers", "tricksters")
+PANE_TITLES = {
+    "followers": "Followers",
+    "following": "Following",
+    "mutuals": "Mutuals",
+    "fans": "Fans",
+    "nonfollowers": "Not following back",
+    "tricksters": "Tricksters",
+}
+
+
+def pane_ids(snapshot: Snapshot, pane: str) -> frozenset[str]:
+    """The stable ids in a set-shaped pane (everything but tricksters)."""
+    followers, following = snapshot.followers, snapshot.following
+    if pane == "followers":
+        return followers
+    if pane == "following":
+        return following
+    if pane == "mutuals":
+        return followers & following
+    if pane == "fans":
+        return followers - following
+    if pane == "nonfollowers":
+        return following - followers
+    raise ValueError(f"unknown pane {pane!r}; choose from {', '.join(PANES)}")
+
+
+def successful_syncs(reports: Iterable[SyncReport]) -> list[SyncReport]:
+    good = [r for r in reports if r.status in (SyncStatus.OK, SyncStatus.BASELINE) and r.observed_at]
+    good.sort(key=lambda r: r.observed_at or r.started_at)
+    return good
+
+
+def find_tricksters(
+    events: Sequence[FollowEvent],
+    current_followers: frozenset[str],
+    profiles: dict[str, Profile],
+    gone: dict[str, str],
+    sync_times: Sequence[datetime],
+) -> list[Trickster]:
+    """Accounts that followed, later unfollowed, and still exist; repeat offenders and follow-back cases first.
+
+    An account that left and was back at the very next sync is a glitch, not an episode.
+    """
+    by_profile: dict[str, list[FollowEvent]] = defaultdict(list)
+    for event in events:
+        by_profile[event.profile_id].append(event)
+    times = sorted(sync_times)
+
+    def next_sync(after: datetime) -> datetime | None:
+        i = bisect.bisect_right(times, after)
+        return times[i] if i < len(times) else None
+
+    found: list[Trickster] = []
+    for pid, history in by_profile.items():
+        if pid in current_followers or pid in gone:
+            continue
+        episodes: list[tuple[datetime | None, datetime]] = []
+        follow_backs: list[datetime] = []
+        start: datetime | None = None
+        left_gone = False
+        for event in history:
+            if event.kind is EventKind.FOLLOWER_GAINED:
+                if episodes and not left_gone and next_sync(episodes[-1][1]) == event.at:
+                    start = episodes.pop()[0]  # a glitch: back at the next sync
+                else:
+                    start = event.at
+                left_gone = False
+            elif event.kind is EventKind.FOLLOWER_LOST:
+                if event.gone:
+                    left_gone = True
+                else:
+                    episodes.append((start, event.at))
+                start = None
+            elif event.kind is EventKind.FOLLOWING_ADDED:
+                follow_backs.append(event.at)
+        if left_gone or not episodes or pid not in profiles:
+            continue
+        followed_at, unfollowed_at = episodes[-1]
+        backs = [t for t in follow_backs if (followed_at is None or t >= followed_at) and t < unfollowed_at]
+        followed_back_at = max(backs) if backs else None
+        found.append(
+            Trickster(
+                profile=profiles[pid],
+                followed_at=followed_at,
+                followed_back_at=followed_back_at,
+                unfollowed_at=unfollowed_at,
+                times=len(episodes),
+                stayed_after_follow_back_s=(
+                    (unfollowed_at - followed_back_at).total_seconds() if followed_back_at else None
+                ),
+            )
+        )
+    found.sort(key=lambda t: (-t.times, t.followed_back_at is None, -t.unfollowed_at.timestamp()))
+    return found
+
+
+def day_history(
+    events: Sequence[FollowEvent],
+    syncs: Sequence[SyncReport],
+    tricksters: Sequence[Trickster] = (),
+    since: date | None = None,
+) -> list[DayHistory]:
+    """Gains and losses per day (UTC, by the sync clock), with the counts at the day's last sync."""
+    days: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for event in events:
+        counts = days[event.at.date()]
+        if event.kind is EventKind.FOLLOWER_GAINED:
+            counts["gained"] += 1
+        elif event.kind is EventKind.FOLLOWER_LOST:
+            counts["gone" if event.gone else "lost"] += 1
+        elif event.kind is EventKind.FOLLOWING_ADDED:
+            counts["added"] += 1
+        else:
+            counts["removed"] += 1
+    for trickster in tricksters:
+        days[trickster.unfollowed_at.date()]["tricksters"] += 1
+    totals: dict[date, tuple[int, int]] = {}
+    for report in successful_syncs(syncs):
+        assert report.observed_at is not None
+        day = report.observed_at.date()
+        days[day]  # a day with a sync but no change still shows
+        totals[day] = (report.followers, report.following)
+    rows = []
+    for day in sorted(days):
+        if since and day < since:
+            continue
+        counts = days[day]
+        followers, following = totals.get(day, (None, None))
+        rows.append(
+            DayHistory(
+                day=day.isoformat(),
+                gained=counts["gained"],
+                lost=counts["lost"],
+                gone=counts["gone"],
+                added=counts["added"],
+                removed=counts["removed"],
+                followers=followers,
+                following=following,
+                tricksters=counts["tricksters"],
+            )
+        )
+    return rows
+
+
+@dataclass(slots=True)
+class AccountData:
+    """Everything the panes of one tracked account need, read from the store once."""
+
+    account: TrackedAccount
+    snapshot: Snapshot | None
+    profiles: dict[str, Profile]
+    annotations: dict[str, Annotation]
+    events: list[FollowEvent]
+    syncs: list[SyncReport]
+    gone: dict[str, str]
+
+    @classmethod
+    def load(cls, store: Store, account: TrackedAccount) -> AccountData:
+        return cls(
+            account=account,
+            snapshot=store.snapshot(account.key),
+            profiles=store.profiles(account.platform),
+            annotations=store.annotations(),
+            events=store.events(account.key),
+            syncs=store.syncs(account.key),
+            gone=store.gone_ids(account.platform),
+        )
+
+    def annotation(self, profile_id: str) -> Annotation:
+        key = f"{self.account.platform}:{profile_id}"
+        return self.annotations.get(key) or Annotation(key=key)
+
+    def pane(self, pane: str) -> list[Profile]:
+        if self.snapshot is None:
+            return []
+        ids = pane_ids(self.snapshot, pane)
+        rows = [self.profiles.get(pid) or Profile(id=pid, handle=pid) for pid in ids]
+        rows.sort(key=lambda p: p.handle.casefold())
+        return rows
+
+    def tricksters(self) -> list[Trickster]:
+        followers = self.snapshot.followers if self.snapshot else frozenset()
+        times = [r.observed_at for r in successful_syncs(self.syncs) if r.observed_at]
+        return find_tricksters(self.events, followers, self.profiles, self.gone, times)
+
+    def history(self, since: date | None = None) -> list[DayHistory]:
+        return day_history(self.events, self.syncs, self.tricksters(), since)
+
+    def last_sync(self) -> SyncReport | None:
+        return self.syncs[-1] if self.syncs else None

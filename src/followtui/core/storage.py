@@ -1,0 +1,198 @@
+"""TinyDB files that survive crashes and concurrent processes.
+
+TinyDB alone rewrites the whole file in place on every write and has no locking. Here every file is
+written atomically (temp file, fsync, `os.replace`), the previous good version is kept as `<name>.bak`,
+every read-modify-write holds a cross-process lock, and a transaction buffers TinyDB's writes in memory
+so a whole sync costs one disk write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+from filelock import FileLock, Timeout
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+
+class StoreError(Exception):
+    """Base for every store problem; the message names the file and what to do."""
+
+
+class StoreCorruptError(StoreError):
+    """A store file exists but cannot be read as a store: never silently reset."""
+
+
+class StoreBusyError(StoreError):
+    """Another followtui process holds the lock for longer than we wait."""
+
+
+class StoreWriteError(StoreError):
+    """The disk refused the write (full, read-only, permissions); the old file is untouched."""
+
+
+def ensure_private_dir(path: Path) -> None:
+    """Create the data dir readable by the user only."""
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    except OSError as exc:
+        raise StoreWriteError(f"cannot create data directory {path}: {exc.strerror or exc}") from exc
+
+
+def read_json_file(path: Path) -> dict[str, Any] | None:
+    """The file's JSON object, None when the file does not exist; StoreCorruptError when unreadable."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreCorruptError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if not raw.strip():
+        return None
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise StoreCorruptError(_corrupt_message(path, f"not valid JSON ({exc})")) from exc
+    if not isinstance(data, dict):
+        raise StoreCorruptError(_corrupt_message(path, "not a JSON object"))
+    return data
+
+
+def _corrupt_message(path: Path, why: str) -> str:
+    backup = path.with_name(path.name + ".bak")
+    hint = f"the previous good version is {backup}" if backup.exists() else "no backup exists yet"
+    return f"store file {path} is unreadable: {why}. Nothing was changed; {hint}."
+
+
+def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
+    """Replace `path` with `data` so that a crash leaves either the old or the new file, never a mix.
+
+    The old version is hard-linked to `<name>.bak` before the switch, so there is no moment without a file.
+    """
+    payload = orjson.dumps(data)
+    directory = path.parent
+    tmp_name = ""
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        try:
+            os.fchmod(fd, FILE_MODE)
+            view = memoryview(payload)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if path.exists():
+            _keep_backup(path)
+        os.replace(tmp_name, path)
+        tmp_name = ""
+        _fsync_dir(directory)
+    except OSError as exc:
+        raise StoreWriteError(
+            f"could not write {path}: {exc.strerror or exc}. The previous version is untouched."
+        ) from exc
+    finally:
+        if tmp_name:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+
+
+def _keep_backup(path: Path) -> None:
+    backup = path.with_name(path.name + ".bak")
+    link_tmp = path.with_name(f".{path.name}.bak.tmp")
+    with contextlib.suppress(FileNotFoundError):
+        link_tmp.unlink()
+    try:
+        os.link(path, link_tmp)
+    except OSError:
+        return  # file systems without hard links: the atomic replace still protects the data
+    os.replace(link_tmp, backup)
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class _MemoryStorage(Storage):
+    """Hands TinyDB a dict held in memory; the owning DataFile decides when it reaches the disk."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.dirty = False
+
+    def read(self) -> dict[str, Any]:
+        return self.data
+
+    def write(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.dirty = True
+
+
+class DataFile:
+    """One TinyDB file. Read without the lock (files are replaced atomically, so any read sees one whole
+    version); write only inside `transaction()`, which locks, reloads, and writes once at the end."""
+
+    def __init__(self, path: Path, *, lock_timeout_s: float = 10.0) -> None:
+        self.path = path
+        self.lock = FileLock(
+            str(path.with_name(path.name + ".lock")), timeout=lock_timeout_s, mode=FILE_MODE, thread_local=False
+        )
+
+    def load(self) -> dict[str, Any]:
+        return read_json_file(self.path) or {}
+
+    def mtime_ns(self) -> int:
+        """Changes whenever another process commits; UIs poll it to reload."""
+        try:
+            return self.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return 0
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[TinyDB]:
+        db = TinyDB(storage=_MemoryStorage, data=self.load())
+        try:
+            yield db
+        finally:
+            db.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[TinyDB]:
+        """Read-modify-write under the cross-process lock. An exception inside writes nothing."""
+        ensure_private_dir(self.path.parent)
+        try:
+            self.lock.acquire()
+        except Timeout as exc:
+            raise StoreBusyError(
+                f"{self.path.name} is locked by another followtui process (waited {self.lock.timeout:.0f} s)"
+            ) from exc
+        except OSError as exc:
+            raise StoreWriteError(f"cannot lock {self.path}: {exc.strerror or exc}") from exc
+        try:
+            db = TinyDB(storage=_MemoryStorage, data=self.load())
+            yield db
+            storage = db.storage
+            assert isinstance(storage, _MemoryStorage)
+            if storage.dirty:
+                write_json_atomically(self.path, storage.data)
+        finally:
+            self.lock.release()

@@ -1,0 +1,220 @@
+"""The user's data: tracked accounts, snapshots, events and sync records in one file, annotations in another.
+
+Snapshots change once per sync and can be large; annotations change on every keypress and stay small.
+Keeping them apart means a tag costs the same at 100 and at 100k accounts, and a sync running in another
+process never rewrites (or loses) a tag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from tinydb import Query
+
+from followtui.core import codec
+from followtui.core.storage import DataFile, StoreError, ensure_private_dir
+from followtui.models import (
+    Annotation,
+    FollowEvent,
+    Profile,
+    SyncReport,
+    TrackedAccount,
+)
+
+SNAPSHOTS = "snapshots.json"
+ANNOTATIONS = "annotations.json"
+
+
+class AccountExistsError(StoreError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The current follower and following sets of one tracked account (stable ids)."""
+
+    followers: frozenset[str]
+    following: frozenset[str]
+    observed_at: datetime | None
+    baseline_at: datetime | None
+
+
+@dataclass(slots=True)
+class SyncCommit:
+    """Everything one successful sync writes, applied in a single transaction."""
+
+    account: TrackedAccount
+    own_profile: Profile
+    followers: frozenset[str]
+    following: frozenset[str]
+    profiles: dict[str, Profile]
+    events: list[FollowEvent]
+    report: SyncReport
+    baseline: bool = False
+    gone: dict[str, str] = field(default_factory=dict)
+
+
+class Store:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.snapshots = DataFile(data_dir / SNAPSHOTS)
+        self.annotation_file = DataFile(data_dir / ANNOTATIONS)
+
+    def ensure(self) -> None:
+        ensure_private_dir(self.data_dir)
+
+    def lock_path(self, name: str) -> Path:
+        """A path for a lock that is not tied to one file (one sync per account at a time)."""
+        ensure_private_dir(self.data_dir / "locks")
+        return self.data_dir / "locks" / f"{name}.lock"
+
+    # tracked accounts -------------------------------------------------------------------------------
+
+    def accounts(self) -> list[TrackedAccount]:
+        with self.snapshots.reading() as db:
+            return [codec.account_from_doc(doc) for doc in db.table("accounts").all()]
+
+    def add_account(self, account: TrackedAccount) -> None:
+        with self.snapshots.transaction() as db:
+            table = db.table("accounts")
+            if table.contains(Query().key == account.key):
+                raise AccountExistsError(f"{account.label} is already tracked")
+            table.insert(codec.account_to_doc(account))
+
+    def remove_account(self, account: TrackedAccount) -> None:
+        """Forget the account and its history; profiles and annotations stay (another account may share them)."""
+        with self.snapshots.transaction() as db:
+            for name in ("accounts", "state", "events", "syncs"):
+                field_name = "key" if name == "accounts" else "account"
+                db.table(name).remove(Query()[field_name] == account.key)
+
+    # snapshots, profiles, events ------------------------------------------------------------------
+
+    def snapshot(self, account_key: str) -> Snapshot | None:
+        with self.snapshots.reading() as db:
+            doc = db.table("state").get(Query().account == account_key)
+        if not isinstance(doc, dict):
+            return None
+        return Snapshot(
+            followers=frozenset(doc.get("followers") or ()),
+            following=frozenset(doc.get("following") or ()),
+            observed_at=codec.parse_iso(doc.get("observed_at")),
+            baseline_at=codec.parse_iso(doc.get("baseline_at")),
+        )
+
+    def profiles(self, platform: str, ids: Iterable[str] | None = None) -> dict[str, Profile]:
+        """Known profiles of one platform by stable id (all of them, or just `ids`)."""
+        prefix = f"{platform}:"
+        wanted = None if ids is None else {prefix + i for i in ids}
+        out: dict[str, Profile] = {}
+        for doc in self._raw_table("profiles"):
+            key = doc.get("key", "")
+            if key.startswith(prefix) and (wanted is None or key in wanted):
+                out[doc["id"]] = codec.profile_from_doc(doc)
+        return out
+
+    def gone_ids(self, platform: str) -> dict[str, str]:
+        """Accounts known to be deleted/suspended/moved, with the reason."""
+        prefix = f"{platform}:"
+        return {
+            doc["id"]: doc["gone"]
+            for doc in self._raw_table("profiles")
+            if doc.get("gone") and doc.get("key", "").startswith(prefix)
+        }
+
+    def events(self, account_key: str) -> list[FollowEvent]:
+        events = [codec.event_from_doc(d) for d in self._raw_table("events") if d.get("account") == account_key]
+        events.sort(key=lambda e: e.at)
+        return events
+
+    def syncs(self, account_key: str) -> list[SyncReport]:
+        reports = [codec.report_from_doc(d) for d in self._raw_table("syncs") if d.get("account") == account_key]
+        reports.sort(key=lambda r: r.started_at)
+        return reports
+
+    def _raw_table(self, name: str) -> list[dict[str, Any]]:
+        """The documents of a table without TinyDB's per-document wrapping: the hot read path at 100k."""
+        table = self.snapshots.load().get(name) or {}
+        return list(table.values())
+
+    def record_failed_sync(self, report: SyncReport) -> None:
+        """A failed or suspect sync leaves only its own record behind."""
+        with self.snapshots.transaction() as db:
+            db.table("syncs").insert(codec.report_to_doc(report))
+
+    def commit_sync(self, commit: SyncCommit) -> None:
+        """Apply a whole sync in one locked transaction: profiles, current sets, events, the sync record."""
+        platform = commit.account.platform
+        key = commit.account.key
+        with self.snapshots.transaction() as db:
+            # Existing profiles are updated in place in the loaded data (one pass, no per-document
+            # TinyDB query); the inserts and the sync record below make the transaction write it once.
+            raw_profiles: dict[str, dict[str, Any]] = db.storage.read().setdefault("profiles", {})
+            by_key = {doc.get("key", ""): doc for doc in raw_profiles.values()}
+            new_docs = []
+            for profile in commit.profiles.values():
+                doc = codec.profile_to_doc(platform, profile)
+                doc["gone"] = ""  # seen alive in this sync
+                current = by_key.get(doc["key"])
+                if current is None:
+                    new_docs.append(doc)
+                    by_key[doc["key"]] = doc
+                else:
+                    current.update(doc)
+            for profile_id, reason in commit.gone.items():
+                current = by_key.get(f"{platform}:{profile_id}")
+                if current is not None:
+                    current["gone"] = reason
+            if new_docs:
+                db.table("profiles").insert_multiple(new_docs)
+
+            state = db.table("state")
+            previous = state.get(Query().account == key)
+            baseline_at = (
+                previous.get("baseline_at") if isinstance(previous, dict) else codec.iso(commit.report.observed_at)
+            )
+            state.upsert(
+                {
+                    "account": key,
+                    "followers": sorted(commit.followers),
+                    "following": sorted(commit.following),
+                    "observed_at": codec.iso(commit.report.observed_at),
+                    "baseline_at": baseline_at,
+                    "own_profile": codec.profile_to_doc(platform, commit.own_profile),
+                },
+                Query().account == key,
+            )
+            if commit.events:
+                db.table("events").insert_multiple(codec.event_to_doc(e) for e in commit.events)
+            db.table("syncs").insert(codec.report_to_doc(commit.report))
+            accounts = db.table("accounts")
+            if commit.own_profile.handle and commit.own_profile.handle != commit.account.handle:
+                accounts.update({"handle": commit.own_profile.handle}, Query().key == key)
+
+    def own_profile(self, account: TrackedAccount) -> Profile | None:
+        with self.snapshots.reading() as db:
+            doc = db.table("state").get(Query().account == account.key)
+        if isinstance(doc, dict) and isinstance(doc.get("own_profile"), dict):
+            return codec.profile_from_doc(doc["own_profile"])
+        return None
+
+    # annotations ------------------------------------------------------------------------------------
+
+    def annotations(self) -> dict[str, Annotation]:
+        docs = (self.annotation_file.load().get("annotations") or {}).values()
+        return {doc["key"]: codec.annotation_from_doc(doc) for doc in docs}
+
+    def annotate(self, key: str, change: Callable[[Annotation], Annotation]) -> Annotation:
+        """Read-modify-write one account's annotation under the lock, so concurrent writers lose nothing."""
+        with self.annotation_file.transaction() as db:
+            table = db.table("annotations")
+            doc = table.get(Query().key == key)
+            current = codec.annotation_from_doc(doc) if isinstance(doc, dict) else Annotation(key=key)
+            updated = change(current)
+            if updated != current:
+                table.upsert(codec.annotation_to_doc(updated), Query().key == key)
+        return updated

@@ -1,0 +1,308 @@
+"""One sync of one tracked account: complete or nothing.
+
+Platforms never say who unfollowed you, so followtui compares complete snapshots. A list that is partial,
+suspiciously short, or lost in transit must never be mistaken for people leaving: such a sync records only
+its own failure. A good sync commits profiles, the new sets, every change and its record in one write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from filelock import FileLock, Timeout
+
+from followtui.core.codec import merge_profile
+from followtui.core.exit_codes import SuspectSyncError
+from followtui.core.storage import StoreBusyError
+from followtui.core.store import Snapshot, Store, SyncCommit
+from followtui.models import (
+    EventKind,
+    FollowEvent,
+    FollowList,
+    GoneAccount,
+    Profile,
+    SyncReport,
+    SyncStatus,
+    TrackedAccount,
+)
+from followtui.providers.base import Provider
+from followtui.providers.errors import IncompleteListError, NotFoundError, ProviderError
+
+#: (phase or list name, done so far, expected total or None)
+SyncProgress = Callable[[str, int, "int | None"], None]
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOptions:
+    accept_drop: bool = False
+    #: Requests a sync may spend on fetching full profiles (counts, bios) beyond the lists themselves.
+    hydrate_budget: int = 100
+    #: A loss larger than this share of the previous list AND than drop_min accounts is held as suspect.
+    drop_share: float = 0.20
+    drop_min: int = 50
+    #: A list this much shorter than the profile's own count is taken as cut short, not as real.
+    count_tolerance: float = 0.10
+    count_slack: int = 2
+    stale_after: timedelta = timedelta(days=7)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def sync_account(
+    store: Store,
+    account: TrackedAccount,
+    provider: Provider,
+    options: SyncOptions = SyncOptions(),
+    progress: SyncProgress | None = None,
+) -> SyncReport:
+    """Sync one account. Raises on failure after recording the failure; returns the report on success."""
+    lock = FileLock(str(store.lock_path(f"sync-{account.platform}-{_safe(account.id)}")), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise StoreBusyError(f"{account.label} is being synced by another followtui process") from exc
+    started = _now()
+    clock = time.perf_counter()
+    try:
+        return await _sync_locked(store, account, provider, options, progress, started, clock)
+    except SuspectSyncError:
+        raise
+    except Exception as exc:
+        report = SyncReport(
+            account=account.key,
+            status=SyncStatus.FAILED,
+            started_at=started,
+            finished_at=_now(),
+            duration_s=time.perf_counter() - clock,
+            requests=provider.requests_made,
+            message=str(exc)[:500],
+        )
+        try:
+            store.record_failed_sync(report)
+        except Exception:  # the original failure is what the user needs to see
+            pass
+        raise
+    finally:
+        lock.release()
+
+
+def _safe(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in text)[:80]
+
+
+async def _sync_locked(
+    store: Store,
+    account: TrackedAccount,
+    provider: Provider,
+    options: SyncOptions,
+    progress: SyncProgress | None,
+    started: datetime,
+    clock: float,
+) -> SyncReport:
+    own = await _own_profile(account, provider)
+    followers, following = await asyncio.gather(
+        provider.fetch_followers(own, progress), provider.fetch_following(own, progress)
+    )
+    observed_at = provider.server_time() or _now()
+    _check_complete("followers", followers, own.followers_count, options)
+    _check_complete("following", following, own.following_count, options)
+
+    new_followers = frozenset(p.id for p in followers.accounts)
+    new_following = frozenset(p.id for p in following.accounts)
+    previous = store.snapshot(account.key)
+    baseline = previous is None
+    gained = lost = added = removed = frozenset[str]()
+    if previous is not None:
+        gained, lost = new_followers - previous.followers, previous.followers - new_followers
+        added, removed = new_following - previous.following, previous.following - new_following
+        _check_drop(store, account, previous, lost, removed, options, started, clock, provider, observed_at)
+
+    if progress and (lost or removed):
+        progress("classifying", 0, len(lost | removed))
+    looked_up = await _classify(provider, (lost | removed) - new_followers - new_following)
+    gone = {pid: result.reason.value for pid, result in looked_up.items() if isinstance(result, GoneAccount)}
+
+    known = store.profiles(account.platform)
+    seen: dict[str, Profile] = {p.id: p for p in following.accounts}
+    seen.update((p.id, p) for p in followers.accounts)
+    seen[own.id] = own
+    seen.update((pid, p) for pid, p in looked_up.items() if isinstance(p, Profile))
+    hydrated = await _hydrate(provider, seen, known, set(looked_up), options, observed_at, progress)
+    seen.update(hydrated)
+
+    changed_profiles = {}
+    for pid, profile in seen.items():
+        merged = merge_profile(known.get(pid), profile)
+        if merged != known.get(pid):
+            changed_profiles[pid] = merged
+
+    events = _events(account.key, observed_at, gained, lost, added, removed, gone)
+    report = SyncReport(
+        account=account.key,
+        status=SyncStatus.BASELINE if baseline else SyncStatus.OK,
+        started_at=started,
+        finished_at=_now(),
+        observed_at=observed_at,
+        duration_s=time.perf_counter() - clock,
+        followers=len(new_followers),
+        following=len(new_following),
+        gained=len(gained),
+        lost=len(lost) - len(gone.keys() & lost),
+        gone=len(gone.keys() & lost),
+        added=len(added),
+        removed=len(removed),
+        requests=provider.requests_made,
+    )
+    store.commit_sync(
+        SyncCommit(
+            account=account,
+            own_profile=own,
+            followers=new_followers,
+            following=new_following,
+            profiles=changed_profiles,
+            events=events,
+            report=report,
+            baseline=baseline,
+            gone=gone,
+        )
+    )
+    return report
+
+
+async def _own_profile(account: TrackedAccount, provider: Provider) -> Profile:
+    """The tracked account's profile, found by handle, or by stable id when the handle was changed."""
+    try:
+        own = await provider.lookup_self(account.handle)
+    except NotFoundError:
+        found = (await provider.lookup([account.id], budget=1)).get(account.id)
+        if not isinstance(found, Profile):
+            raise NotFoundError(f"{account.label} no longer exists on the server") from None
+        own = await provider.lookup_self(found.handle)
+    if own.id != account.id:
+        raise NotFoundError(
+            f"the handle {account.handle} now belongs to a different account (id {own.id}, "
+            f"tracked id {account.id}); remove and re-add the account if that is intended"
+        )
+    return own
+
+
+def _check_complete(name: str, fetched: FollowList, expected: int | None, options: SyncOptions) -> None:
+    if expected is None:
+        return
+    floor = expected * (1 - options.count_tolerance) - options.count_slack
+    if len(fetched.accounts) < floor:
+        raise IncompleteListError(
+            f"the server returned {len(fetched.accounts):,} {name} but the profile counts {expected:,}: "
+            "the list looks cut short, so nothing was recorded"
+        )
+
+
+def _check_drop(
+    store: Store,
+    account: TrackedAccount,
+    previous: Snapshot,
+    lost: frozenset[str],
+    removed: frozenset[str],
+    options: SyncOptions,
+    started: datetime,
+    clock: float,
+    provider: Provider,
+    observed_at: datetime,
+) -> None:
+    if options.accept_drop:
+        return
+    for name, before, gone_now in (
+        ("followers", previous.followers, lost),
+        ("following", previous.following, removed),
+    ):
+        if len(gone_now) > options.drop_min and len(gone_now) > options.drop_share * len(before):
+            message = (
+                f"{len(gone_now):,} of {len(before):,} {name} vanished since the last sync; held back as "
+                "suspect. If it is real, run the sync again with --accept-drop"
+            )
+            store.record_failed_sync(
+                SyncReport(
+                    account=account.key,
+                    status=SyncStatus.SUSPECT,
+                    started_at=started,
+                    finished_at=_now(),
+                    observed_at=observed_at,
+                    duration_s=time.perf_counter() - clock,
+                    requests=provider.requests_made,
+                    message=message,
+                )
+            )
+            raise SuspectSyncError(message)
+
+
+async def _classify(provider: Provider, ids: frozenset[str]) -> dict[str, Profile | GoneAccount]:
+    """Every account that left must be looked up: gone (deleted, suspended…) is not an unfollow."""
+    if not ids:
+        return {}
+    results = await provider.lookup(sorted(ids), budget=len(ids))
+    missing = ids - results.keys()
+    if missing:
+        raise ProviderError(
+            f"could not tell whether {len(missing)} accounts that left still exist; nothing was recorded"
+        )
+    return results
+
+
+async def _hydrate(
+    provider: Provider,
+    seen: dict[str, Profile],
+    known: dict[str, Profile],
+    already: set[str],
+    options: SyncOptions,
+    observed_at: datetime,
+    progress: SyncProgress | None,
+) -> dict[str, Profile]:
+    """Fetch full profiles within the budget: never-hydrated accounts first, then the stalest."""
+    if options.hydrate_budget <= 0:
+        return {}
+    never: list[str] = []
+    stale: list[tuple[datetime, str]] = []
+    limit = observed_at - options.stale_after
+    for pid, profile in seen.items():
+        if pid in already or profile.hydrated_at is not None:
+            continue
+        previous = known.get(pid)
+        if previous is None or previous.hydrated_at is None:
+            never.append(pid)
+        elif previous.hydrated_at < limit:
+            stale.append((previous.hydrated_at, pid))
+    stale.sort()
+    wanted = (never + [pid for _, pid in stale])[: options.hydrate_budget]
+    if not wanted:
+        return {}
+    if progress:
+        progress("profiles", 0, len(wanted))
+    try:
+        results = await provider.lookup(wanted, budget=options.hydrate_budget)
+    except ProviderError:
+        return {}  # details are a nicety; the snapshot itself is complete without them
+    return {pid: p for pid, p in results.items() if isinstance(p, Profile)}
+
+
+def _events(
+    account_key: str,
+    at: datetime,
+    gained: frozenset[str],
+    lost: frozenset[str],
+    added: frozenset[str],
+    removed: frozenset[str],
+    gone: dict[str, str],
+) -> list[FollowEvent]:
+    events = [FollowEvent(account_key, EventKind.FOLLOWER_GAINED, pid, at) for pid in sorted(gained)]
+    events += [FollowEvent(account_key, EventKind.FOLLOWER_LOST, pid, at, gone.get(pid, "")) for pid in sorted(lost)]
+    events += [FollowEvent(account_key, EventKind.FOLLOWING_ADDED, pid, at) for pid in sorted(added)]
+    events += [
+        FollowEvent(account_key, EventKind.FOLLOWING_REMOVED, pid, at, gone.get(pid, "")) for pid in sorted(removed)
+    ]
+    return events
