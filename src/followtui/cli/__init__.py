@@ -1,0 +1,77 @@
+"""The `followtui` command. Headless commands never import Textual (nor httpx until they talk to a server)."""
+
+from __future__ import annotations
+
+import typer
+
+from followtui import __version__
+from followtui.cli import accounts, annotate, show, sync_cmd
+from followtui.cli.context import STATE
+from followtui.core.paths import ENV_DATA_DIR
+
+app = typer.Typer(
+    name="followtui",
+    help="Who follows you, who you follow, who left, and whom to follow back.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(accounts.app, name="account")
+app.command("sync")(sync_cmd.sync)
+app.command("show")(show.show)
+app.command("history")(show.history)
+app.command("tag")(annotate.tag)
+app.command("untag")(annotate.untag)
+app.command("note")(annotate.note)
+app.command("keep")(annotate.keep)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"followtui {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    data_dir: str = typer.Option(
+        None, "--data-dir", metavar="PATH", help=f"where followtui keeps its data (env {ENV_DATA_DIR}; default: your user data dir)"
+    ),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="print the version"),
+) -> None:
+    STATE.data_dir_option = data_dir
+    if ctx.invoked_subcommand is None:
+        from followtui.cli.overview import overview
+
+        overview()
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Let `--data-dir` stand anywhere on the line, as users expect of a global option."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest.extend(argv[i:])
+            break
+        if arg == "--data-dir" and i + 1 < len(argv):
+            front += argv[i : i + 2]
+            i += 2
+            continue
+        if arg.startswith("--data-dir="):
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
+def main() -> None:
+    import sys
+
+    app(args=hoist_global_options(sys.argv[1:]), prog_name="followtui")

@@ -1,0 +1,87 @@
+"""What every command shares: the data dir, the store, account lookup, and turning errors into exit codes."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+
+from followtui.cli.output import message
+from followtui.core.exit_codes import ExitCode, UsageError, exit_code_for
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class State:
+    """Set by the root callback; commands read it through `state()`."""
+
+    data_dir_option: str | None = None
+
+    @property
+    def data_dir(self) -> Path:
+        from followtui.core.paths import resolve_data_dir
+
+        return resolve_data_dir(self.data_dir_option)
+
+    def store(self):  # type: ignore[no-untyped-def]
+        from followtui.core.store import Store
+
+        return Store(self.data_dir)
+
+
+STATE = State()
+
+
+def handle_errors(command: F) -> F:
+    """One clear line on stderr and the documented exit code instead of a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except KeyboardInterrupt:
+            message("interrupted; nothing was recorded for an unfinished sync")
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            if os.environ.get("FOLLOWTUI_DEBUG"):
+                raise
+            code = exit_code_for(exc)
+            message(f"error: {exc}" if str(exc) else f"error: {type(exc).__name__}")
+            raise typer.Exit(int(code)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def find_account(accounts: list[Any], ref: str | None) -> Any:
+    """Pick a tracked account by `platform:handle`, handle, or stable id; the only one when ref is None."""
+    if ref is None:
+        if len(accounts) == 1:
+            return accounts[0]
+        if not accounts:
+            raise UsageError("no account is tracked yet; add one with: followtui account add PLATFORM HANDLE")
+        labels = ", ".join(a.label for a in accounts)
+        raise UsageError(f"several accounts are tracked; choose one with --account ({labels})")
+    platform, _, name = ref.rpartition(":")
+    matches = [
+        a
+        for a in accounts
+        if (not platform or a.platform == platform)
+        and (a.handle.casefold() == name.casefold() or a.id == name or a.key == ref)
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        labels = ", ".join(a.label for a in accounts) or "none"
+        raise UsageError(f"no tracked account {ref!r} (tracked: {labels})")
+    raise UsageError(f"{ref!r} matches several accounts; write it as platform:handle")
+
+
+def usage_exit(text: str) -> None:
+    message(f"error: {text}")
+    raise typer.Exit(int(ExitCode.USAGE))

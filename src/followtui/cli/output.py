@@ -1,0 +1,96 @@
+"""Writing results: data to stdout (table, JSON or CSV), everything else to stderr.
+
+Nothing here parses markup: text from the network is printed as plain, already-cleaned strings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+
+FORMATS = ("table", "json", "csv")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|")
+
+
+def message(text: str) -> None:
+    """A line for the human: stderr, so stdout stays pure data."""
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def write_json(document: Any) -> None:
+    sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode() + "\n")
+    sys.stdout.flush()
+
+
+def csv_safe(value: Any) -> str:
+    """A spreadsheet must never run a cell as a formula: prefix risky cells with a quote."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        value = ";".join(str(v) for v in value)
+    text = str(value)
+    if text.startswith(_FORMULA_START) and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([csv_safe(row.get(c)) for c in columns])
+    return buffer.getvalue()
+
+
+def to_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], max_width: int = 40) -> str:
+    """Aligned plain-text columns, measured in terminal cells so CJK and emoji keep the columns straight."""
+    from rich.cells import cell_len, set_cell_size
+
+    def cell(value: Any) -> str:
+        if value is None:
+            return "-"
+        if isinstance(value, bool):
+            return "yes" if value else ""
+        if isinstance(value, float):
+            return f"{value:.2f}"
+        if isinstance(value, int):
+            return f"{value:,}"
+        if isinstance(value, (list, tuple)):
+            return ", ".join(str(v) for v in value)
+        text = str(value)
+        return set_cell_size(text, max_width - 1) + "…" if cell_len(text) > max_width else text
+
+    grid = [[cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max([cell_len(c), *(cell_len(r[i]) for r in grid)]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
+    for r in grid:
+        lines.append("  ".join(v + " " * (w - cell_len(v)) for v, w in zip(r, widths, strict=True)).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def emit(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], fmt: str, document: Any) -> None:
+    """Print rows in the chosen format; `document` is the full JSON document for --format json."""
+    if fmt == "json":
+        write_json(document)
+    elif fmt == "csv":
+        sys.stdout.write(to_csv(rows, columns))
+    else:
+        sys.stdout.write(to_table(rows, columns))
+    sys.stdout.flush()

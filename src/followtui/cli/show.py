@@ -1,0 +1,123 @@
+"""`followtui show PANE` and `followtui history`: the panes and the trend, as table, JSON or CSV."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import typer
+
+from followtui.cli.context import STATE, find_account, handle_errors
+from followtui.cli.output import FORMATS, emit
+from followtui.core.exit_codes import UsageError
+
+PROFILE_COLUMNS = ["handle", "display_name", "followers_count", "following_count", "ratio", "tags", "keep"]
+TRICKSTER_COLUMNS = ["handle", "display_name", "times", "followed_at", "followed_back_at", "unfollowed_at"]
+ROW_FIELDS = [
+    "id", "handle", "display_name", "followers_count", "following_count", "posts_count", "ratio", "bio", "url",
+    "created_at", "last_active_at", "bot", "tags", "note", "keep",
+]  # fmt: skip
+TRICKSTER_FIELDS = [
+    *ROW_FIELDS, "followed_at", "followed_back_at", "unfollowed_at", "times", "stayed_after_follow_back_s"
+]  # fmt: skip
+HISTORY_COLUMNS = ["day", "gained", "lost", "gone", "added", "removed", "followers", "following", "tricksters"]
+
+
+def _check_format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    return fmt
+
+
+def _load(account_ref: str | None):  # type: ignore[no-untyped-def]
+    from followtui.core.analysis import AccountData
+
+    store = STATE.store()
+    account = find_account(store.accounts(), account_ref)
+    return AccountData.load(store, account)
+
+
+def profile_row(data: Any, profile: Any) -> dict[str, Any]:
+    from followtui.core.codec import iso
+
+    note = data.annotation(profile.id)
+    ratio = profile.ratio
+    return {
+        "id": profile.id,
+        "handle": profile.handle,
+        "display_name": profile.display_name,
+        "followers_count": profile.followers_count,
+        "following_count": profile.following_count,
+        "posts_count": profile.posts_count,
+        "ratio": round(ratio, 3) if ratio is not None else None,
+        "bio": profile.bio,
+        "url": profile.url,
+        "created_at": iso(profile.created_at),
+        "last_active_at": iso(profile.last_active_at),
+        "bot": profile.bot,
+        "tags": list(note.tags),
+        "note": note.note,
+        "keep": note.keep,
+    }
+
+
+@handle_errors
+def show(
+    pane: str = typer.Argument(..., help="followers | following | mutuals | fans | nonfollowers | tricksters"),
+    account: str = typer.Option(None, "--account", "-a", help="platform:handle (needed when several are tracked)"),
+    fmt: str = typer.Option("table", "--format", "-f", help="table | json | csv"),
+) -> None:
+    """Print one pane of an account."""
+    from followtui.core.analysis import PANES
+    from followtui.core.codec import iso
+
+    fmt = _check_format(fmt)
+    if pane not in PANES:
+        raise UsageError(f"unknown pane {pane!r}; choose from {', '.join(PANES)}")
+    data = _load(account)
+    if pane == "tricksters":
+        rows = []
+        for t in data.tricksters():
+            row = profile_row(data, t.profile)
+            row.update(
+                followed_at=iso(t.followed_at),
+                followed_back_at=iso(t.followed_back_at),
+                unfollowed_at=iso(t.unfollowed_at),
+                times=t.times,
+                stayed_after_follow_back_s=t.stayed_after_follow_back_s,
+            )
+            rows.append(row)
+        columns = TRICKSTER_COLUMNS if fmt == "table" else TRICKSTER_FIELDS
+    else:
+        rows = [profile_row(data, p) for p in data.pane(pane)]
+        columns = PROFILE_COLUMNS if fmt == "table" else ROW_FIELDS
+    last = data.last_sync()
+    document = {
+        "account": data.account.label,
+        "pane": pane,
+        "synced_at": iso(last.observed_at) if last else None,
+        "count": len(rows),
+        "rows": rows,
+    }
+    emit(rows, columns, fmt, document)
+
+
+@handle_errors
+def history(
+    account: str = typer.Option(None, "--account", "-a", help="platform:handle (needed when several are tracked)"),
+    since: str = typer.Option(None, "--since", help="first day to show, YYYY-MM-DD"),
+    fmt: str = typer.Option("table", "--format", "-f", help="table | json | csv"),
+) -> None:
+    """Gains and losses per day, with follower and following counts."""
+    fmt = _check_format(fmt)
+    start = None
+    if since:
+        try:
+            start = date.fromisoformat(since)
+        except ValueError:
+            raise UsageError(f"--since wants a date like 2026-01-31, not {since!r}") from None
+    data = _load(account)
+    rows = [
+        {name: getattr(day, name) for name in HISTORY_COLUMNS} for day in data.history(since=start)
+    ]
+    emit(rows, HISTORY_COLUMNS, fmt, {"account": data.account.label, "days": rows})

@@ -1,0 +1,121 @@
+"""`followtui sync`: the headless sync for cron; data on stdout, progress on stderr (on a terminal only)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+import typer
+
+from followtui.cli.context import STATE, find_account, handle_errors
+from followtui.cli.output import message, write_json
+from followtui.core.exit_codes import ExitCode, exit_code_for
+
+
+@handle_errors
+def sync(
+    accounts: list[str] = typer.Argument(None, help="platform:handle (default: every tracked account)"),
+    json_output: bool = typer.Option(False, "--json", help="one JSON document on stdout"),
+    accept_drop: bool = typer.Option(False, "--accept-drop", help="record a large sudden drop held as suspect"),
+    hydrate: int = typer.Option(100, "--hydrate", min=0, help="requests to spend on full profiles (counts, bios)"),
+) -> None:
+    """Take a complete snapshot of each account and record what changed since the last one."""
+    from followtui.core.codec import iso, report_to_doc
+    from followtui.core.sync import SyncOptions
+
+    store = STATE.store()
+    store.ensure()
+    tracked = store.accounts()
+    chosen = [find_account(tracked, ref) for ref in accounts] if accounts else tracked
+    if not chosen:
+        message("no account is tracked yet; add one with: followtui account add PLATFORM HANDLE")
+        raise typer.Exit(int(ExitCode.USAGE))
+    options = SyncOptions(accept_drop=accept_drop, hydrate_budget=hydrate)
+    results: list[dict[str, Any]] = []
+    worst = ExitCode.OK
+    for account in chosen:
+        try:
+            report = asyncio.run(_sync_one(store, account, options))
+        except Exception as exc:
+            code = exit_code_for(exc)
+            worst = worst if worst != ExitCode.OK else code
+            message(f"{account.label}: failed: {exc}")
+            results.append({"account": account.label, "status": "failed", "error": str(exc), "exit_code": int(code)})
+            continue
+        doc = report_to_doc(report)
+        doc["account"] = account.label
+        results.append(doc)
+        message(_summary(account.label, report))
+    if json_output:
+        write_json({"ok": worst == ExitCode.OK, "synced_at": iso(_now()), "accounts": results})
+    if worst != ExitCode.OK:
+        raise typer.Exit(int(worst))
+
+
+def _now():  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+async def _sync_one(store, account, options):  # type: ignore[no-untyped-def]
+    from followtui.core.connect import provider_for
+    from followtui.core.sync import sync_account
+
+    with _progress(account.label) as progress:
+        provider = provider_for(account, on_wait=_on_wait)
+        try:
+            return await sync_account(store, account, provider, options, progress)
+        finally:
+            await provider.aclose()
+
+
+def _on_wait(seconds: float, reason: str) -> None:
+    message(f"waiting {seconds:.0f} s: {reason}")
+
+
+def _progress(label: str) -> AbstractContextManager[Any]:
+    """A Rich progress bar on stderr when it is a terminal; nothing at all under cron or in a pipe."""
+    if not sys.stderr.isatty():
+        return nullcontext(None)
+    return _TerminalProgress(label)
+
+
+class _TerminalProgress:
+    def __init__(self, label: str) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=Console(stderr=True)
+        )
+        self.label = label
+        self.tasks: dict[str, Any] = {}
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def __call__(self, name: str, done: int, total: int | None) -> None:
+        task = self.tasks.get(name)
+        if task is None:
+            task = self.tasks[name] = self.progress.add_task(f"{self.label} {name}", total=total)
+        self.progress.update(task, completed=done, total=total)
+
+
+def _summary(label: str, report) -> str:  # type: ignore[no-untyped-def]
+    if report.status.value == "baseline":
+        return (
+            f"{label}: baseline snapshot: {report.followers:,} followers, {report.following:,} following "
+            f"({report.duration_s:.1f} s, {report.requests} requests)"
+        )
+    return (
+        f"{label}: {report.followers:,} followers (+{report.gained} -{report.lost}, {report.gone} gone), "
+        f"{report.following:,} following (+{report.added} -{report.removed}) "
+        f"({report.duration_s:.1f} s, {report.requests} requests)"
+    )

@@ -1,0 +1,74 @@
+"""Tricksters and history from event streams built by hand."""
+
+from datetime import UTC, datetime, timedelta
+
+from followtui.core.analysis import day_history, find_tricksters
+from followtui.models import EventKind, FollowEvent, Profile, SyncReport, SyncStatus
+
+T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
+DAY = timedelta(days=1)
+SYNCS = [T0 + DAY * i for i in range(10)]
+PROFILES = {pid: Profile(id=pid, handle=f"h{pid}") for pid in "abcdefg"}
+
+
+def ev(kind: EventKind, pid: str, day: int, gone: str = "") -> FollowEvent:
+    return FollowEvent("github:1", kind, pid, SYNCS[day], gone)
+
+
+GAIN, LOSS, ADD = EventKind.FOLLOWER_GAINED, EventKind.FOLLOWER_LOST, EventKind.FOLLOWING_ADDED
+
+
+def tricksters(events, followers=frozenset(), gone=None):
+    return find_tricksters(events, frozenset(followers), PROFILES, gone or {}, SYNCS)
+
+
+def test_follow_followback_unfollow_timeline():
+    [t] = tricksters([ev(GAIN, "a", 1), ev(ADD, "a", 2), ev(LOSS, "a", 4)])
+    assert (t.followed_at, t.followed_back_at, t.unfollowed_at) == (SYNCS[1], SYNCS[2], SYNCS[4])
+    assert t.stayed_after_follow_back_s == 2 * 86400
+
+
+def test_baseline_follower_who_leaves_has_unknown_follow_time():
+    [t] = tricksters([ev(LOSS, "b", 3)])
+    assert t.followed_at is None and t.unfollowed_at == SYNCS[3]
+
+
+def test_glitch_back_at_next_sync_is_not_a_trickster():
+    assert tricksters([ev(GAIN, "c", 1), ev(LOSS, "c", 2), ev(GAIN, "c", 3)], followers={"c"}) == []
+    # a glitch followed by a real unfollow later counts once, with the original follow time
+    [t] = tricksters([ev(GAIN, "c", 1), ev(LOSS, "c", 2), ev(GAIN, "c", 3), ev(LOSS, "c", 6)])
+    assert t.times == 1 and t.followed_at == SYNCS[1]
+
+
+def test_gone_accounts_and_current_followers_are_not_tricksters():
+    events = [ev(GAIN, "d", 1), ev(LOSS, "d", 2, gone="deleted"), ev(GAIN, "e", 1), ev(LOSS, "e", 2)]
+    assert tricksters(events, gone={"e": "suspended"}) == []
+
+
+def test_repeat_offenders_first_then_follow_backs():
+    events = [
+        ev(GAIN, "f", 1), ev(LOSS, "f", 2), ev(GAIN, "f", 4), ev(LOSS, "f", 5),  # twice
+        ev(GAIN, "g", 1), ev(LOSS, "g", 7),  # once, no follow-back, latest
+        ev(GAIN, "a", 1), ev(ADD, "a", 2), ev(LOSS, "a", 3),  # once, followed back
+    ]  # fmt: skip
+    assert [t.profile.id for t in tricksters(events)] == ["f", "a", "g"]
+    assert tricksters(events)[0].times == 2
+
+
+def test_follow_back_before_the_follow_does_not_count():
+    [t] = tricksters([ev(ADD, "a", 0), ev(GAIN, "a", 2), ev(LOSS, "a", 4)])
+    assert t.followed_back_at is None
+
+
+def test_day_history_counts_and_totals():
+    syncs = [
+        SyncReport("github:1", SyncStatus.BASELINE, SYNCS[0], SYNCS[0], 1.0, observed_at=SYNCS[0], followers=10),
+        SyncReport("github:1", SyncStatus.OK, SYNCS[1], SYNCS[1], 1.0, observed_at=SYNCS[1], followers=11),
+        SyncReport("github:1", SyncStatus.FAILED, SYNCS[2], SYNCS[2], 1.0),
+    ]
+    events = [ev(GAIN, "a", 1), ev(GAIN, "b", 1), ev(LOSS, "c", 1), ev(LOSS, "d", 1, gone="deleted")]
+    rows = day_history(events, syncs)
+    assert [(r.day, r.gained, r.lost, r.gone, r.followers) for r in rows] == [
+        ("2026-01-05", 0, 0, 0, 10),
+        ("2026-01-06", 2, 1, 1, 11),
+    ]
