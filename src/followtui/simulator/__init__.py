@@ -1,0 +1,18 @@
+"""An in-process social network for tests, the demo and benchmarks.
+
+It speaks real wire formats over loopback HTTP (GitHub REST today), evolves its follow graph over simulated
+days, keeps a ground-truth log, and injects faults on demand. It shares no code with the providers on
+purpose: a fake that reused the client's parser would agree with its bugs.
+
+    world = World.generate(seed=1, followers=200, following=150)
+    world.add_token("t0ken", "octocat")
+    with SimulatorServer(world, latency_ms=20) as sim:
+        ...  # point a client at sim.url; world.advance_days(); world.truth("octocat")
+"""
+
+from .faults import ALL_KINDS as FAULT_KINDS
+from .faults import FaultPlan
+from .server import SimulatorServer
+from .world import Account, World
+
+__all__ = ["FAULT_KINDS", "Account", "FaultPlan", "SimulatorServer", "World"]

@@ -1,0 +1,74 @@
+"""`python -m followtui.simulator`: serve a seeded world until interrupted.
+
+Prints exactly one line to stdout, the base URL, so a parent process can read it and connect; everything
+else goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+from .faults import ALL_KINDS, FaultPlan
+from .server import PLATFORMS, SimulatorServer
+from .world import World
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m followtui.simulator", description=__doc__)
+    p.add_argument("--platform", default="github", choices=sorted(PLATFORMS))
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--owner", action="append", help="tracked account login (repeat for several)")
+    p.add_argument("--followers", type=int, default=500)
+    p.add_argument("--following", type=int, default=300)
+    p.add_argument("--mutual-share", type=float, default=0.4)
+    p.add_argument("--hostile-share", type=float, default=0.0)
+    p.add_argument("--latency-ms", type=float, default=0)
+    p.add_argument("--jitter-ms", type=float, default=0)
+    p.add_argument("--fault-rate", type=float, default=0.0)
+    p.add_argument("--fault-seed", type=int, default=0)
+    p.add_argument("--fault-kinds", default=",".join(ALL_KINDS), help="comma-separated")
+    p.add_argument("--rate-limit", type=int, default=5000, help="requests per hour per credential; 0 disables")
+    p.add_argument("--days", type=int, default=0, help="simulated days of history before serving")
+    p.add_argument("--token", action="append", default=[],
+                   help="TOKEN (for the first owner) or TOKEN=OWNER; repeatable")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    owners = args.owner or ["octocat"]
+    world = World.generate(args.seed, owner=owners[0], followers=args.followers, following=args.following,
+                           mutual_share=args.mutual_share, hostile_share=args.hostile_share)
+    for login in owners[1:]:
+        world.add_owner(login, followers=args.followers, following=args.following,
+                        mutual_share=args.mutual_share)
+    for spec in args.token:
+        token, _, owner = spec.partition("=")
+        world.add_token(token, owner or owners[0])
+    if args.days:
+        world.advance_days(args.days)
+    faults = None
+    if args.fault_rate > 0:
+        faults = FaultPlan(rate=args.fault_rate, seed=args.fault_seed,
+                           kinds=tuple(k for k in args.fault_kinds.split(",") if k))
+    server = SimulatorServer(world, platform=args.platform, host=args.host, port=args.port,
+                             latency_ms=args.latency_ms, jitter_ms=args.jitter_ms, faults=faults,
+                             rate_limit=args.rate_limit, seed=args.seed)
+    server.start()
+    signal.signal(signal.SIGTERM, lambda *_: server._stopping.set())
+    print(server.url, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""`/_sim/*` control routes: advance days, read the truth and the log, set faults, read counters.
+
+They let a test or a demo drive a simulator running in another process (the standalone CLI) exactly as an
+in-process test drives a `World`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from .faults import FaultPlan
+from .wire import Request, Response, json_response
+
+if TYPE_CHECKING:
+    from .server import SimulatorServer
+
+
+def _body(req: Request) -> dict[str, Any]:
+    data = orjson.loads(req.body) if req.body.strip() else {}
+    if not isinstance(data, dict):
+        raise ValueError("body must be a JSON object")
+    return data
+
+
+def _ref(value: Any) -> str | int:
+    """Account references arrive as ints (ids) or strings (logins; digit strings are read as ids)."""
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    if not isinstance(value, (str, int)):
+        raise ValueError(f"bad account reference {value!r}")
+    return value
+
+
+def control(sim: SimulatorServer, req: Request) -> Response:
+    world, name, method = sim.world, req.path[len("/_sim/") :].strip("/"), req.method
+
+    def ok(payload: Any) -> Response:
+        return json_response(200, payload, route="control")
+
+    if name == "advance" and method == "POST":
+        return ok(world.advance_days(int(_body(req).get("days", 1))))
+    if name == "truth" and method == "GET":
+        owner = req.arg("owner") or world.owners[0].login
+        return ok(world.truth(_ref(owner)))
+    if name == "events" and method == "GET":
+        return ok(world.events(req.arg("since")))
+    if name == "faults":
+        if method == "POST":
+            sim.faults = FaultPlan.from_dict(_body(req))
+        plan = sim.faults
+        return ok(plan.to_dict() if plan is not None else {"rate": 0})
+    if name == "stats" and method == "GET":
+        return ok(sim.stats())
+    if name == "stats" and method == "DELETE":
+        sim.reset_stats()
+        return ok(sim.stats())
+    if name == "token" and method == "POST":
+        data = _body(req)
+        world.add_token(str(data["token"]), _ref(data["owner"]))
+        return ok({"ok": True})
+    if name == "change" and method == "POST":
+        return ok({"changed": _change(sim, _body(req))})
+    if name == "now" and method == "GET":
+        return ok({"now": world.now().strftime("%Y-%m-%dT%H:%M:%SZ"), "day": world.day})
+    return json_response(404, {"error": f"no control route {method} /_sim/{name}"}, route="control")
+
+
+def _change(sim: SimulatorServer, data: dict[str, Any]) -> bool:
+    """One forced change: {"kind": follow|unfollow|delete|suspend|rename, "actor", "target"/"new_login"}."""
+    world, kind, actor = sim.world, data["kind"], _ref(data["actor"])
+    if kind == "follow":
+        return world.follow(actor, _ref(data["target"]))
+    if kind == "unfollow":
+        return world.unfollow(actor, _ref(data["target"]))
+    if kind == "delete":
+        return world.delete(actor)
+    if kind == "suspend":
+        return world.suspend(actor)
+    if kind == "rename":
+        return world.rename(actor, str(data["new_login"]))
+    raise ValueError(f"unknown change kind {kind!r}")

@@ -1,0 +1,510 @@
+"""The simulated social graph, platform-neutral: accounts, follow edges, a simulated clock and a truth log.
+
+Wire formats (GitHub today, Bluesky and Mastodon later) are thin views over this one graph, so every
+platform sees the same people and the same history. All times are simulated epoch seconds; the clock only
+moves when the world changes, so tests can predict it. One re-entrant lock guards everything: server threads
+read while a test advances days.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import random
+import threading
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from . import names
+
+DAY = 86_400
+YEAR = 365 * DAY
+DEFAULT_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+# Archetype weights per side of the owner's graph (kind, weight).
+_FOLLOWER_KINDS = (("normal", 62), ("inactive", 10), ("farmer", 9), ("newbie", 7), ("bot", 2), ("elite", 1))
+_MUTUAL_KINDS = (("normal", 76), ("inactive", 12), ("farmer", 6), ("elite", 3), ("bot", 1))
+_FOLLOWING_KINDS = (("normal", 52), ("elite", 16), ("inactive", 14), ("org", 10), ("bot", 3), ("farmer", 3))
+_TYPES = {"bot": "Bot", "org": "Organization"}
+
+
+def iso(ts: int) -> str:
+    """Simulated epoch seconds as ISO-8601 UTC with a Z, the form every platform here uses."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+def _to_ts(value: datetime | str | int | float) -> int:
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return int(value.timestamp())
+
+
+class _KindPicker:
+    """Weighted choice with one random() call: the generator draws hundreds of thousands of these."""
+
+    def __init__(self, weights: Iterable[tuple[str, int]]) -> None:
+        pairs = list(weights)
+        self.kinds = [k for k, _ in pairs]
+        self.cum = list(itertools.accumulate(w for _, w in pairs))
+
+    def __call__(self, rng: random.Random) -> str:
+        return self.kinds[bisect.bisect_right(self.cum, rng.random() * self.cum[-1])]
+
+
+_PICK_FOLLOWER = _KindPicker(_FOLLOWER_KINDS)
+_PICK_MUTUAL = _KindPicker(_MUTUAL_KINDS)
+_PICK_FOLLOWING = _KindPicker(_FOLLOWING_KINDS)
+
+
+class Account:
+    """One account. Profile details are generated on first use, which keeps 100k-account worlds cheap."""
+
+    __slots__ = ("_details", "born", "hostile", "id", "kind", "login", "owner", "state", "type")
+
+    def __init__(self, id: int, login: str, kind: str, *, hostile: bool = False, born: int | None = None):
+        self.id = id
+        self.login = login
+        self.kind = kind  # normal | inactive | farmer | newbie | elite | bot | org | owner
+        self.type = _TYPES.get(kind, "User")
+        self.state = "active"  # active | deleted | suspended
+        self.hostile = hostile
+        self.born = born
+        self.owner = False
+        self._details: dict[str, Any] | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.state == "active"
+
+    def __repr__(self) -> str:
+        return f"Account({self.id}, {self.login!r}, {self.kind}, {self.state})"
+
+
+class World:
+    """A seeded follow graph with owners (the tracked accounts) that evolves one simulated day at a time."""
+
+    def __init__(self, seed: int = 1, start: datetime = DEFAULT_START, hostile_share: float = 0.0) -> None:
+        self.seed = seed
+        self.start_ts = _to_ts(start)
+        self.hostile_share = hostile_share
+        self.lock = threading.RLock()
+        self.day = 0
+        self._now = self.start_ts
+        self._rng = random.Random(f"world:{seed}")
+        self._accounts: dict[int, Account] = {}
+        self._ids: list[int] = []
+        self._by_login: dict[str, int] = {}
+        self._taken: set[str] = set()
+        self._next_id = 1_000_000 + self._rng.randrange(50_000)
+        self._out: dict[int, dict[int, int]] = {}  # follower -> {target: followed_at}
+        self._in: dict[int, dict[int, int]] = {}  # target -> {follower: followed_at}
+        self._ver: dict[int, int] = {}
+        self._cache: dict[tuple[int, bool], tuple[int, tuple[int, ...]]] = {}
+        self._owners: list[int] = []
+        self._tokens: dict[str, int] = {}
+        self._log: list[dict[str, Any]] = []
+        self._pending: dict[int, list[tuple[int, tuple[Any, ...], str]]] = {}
+        self._busy: dict[int, int] = {}  # account id -> last day a multi-day schedule still needs it
+
+    # ------------------------------------------------------------------ building
+
+    @classmethod
+    def generate(
+        cls,
+        seed: int,
+        owner: str = "octocat",
+        followers: int = 200,
+        following: int = 150,
+        mutual_share: float = 0.4,
+        start: datetime = DEFAULT_START,
+        hostile_share: float = 0.0,
+    ) -> World:
+        """A world with one owner whose followers and following overlap by `mutual_share` of the smaller."""
+        world = cls(seed=seed, start=start, hostile_share=hostile_share)
+        world.add_owner(owner, followers=followers, following=following, mutual_share=mutual_share)
+        return world
+
+    def add_owner(
+        self,
+        login: str,
+        followers: int = 200,
+        following: int = 150,
+        mutual_share: float = 0.4,
+        overlap: float = 0.1,
+    ) -> Account:
+        """Add a tracked account; with earlier owners, `overlap` of its graph reuses existing accounts."""
+        with self.lock:
+            rng = random.Random(f"owner:{self.seed}:{login}")
+            owner = self._new_account(rng, "owner", login=login, id=500_000 + 7919 * (len(self._owners) + 1))
+            owner.owner = True
+            self._owners.append(owner.id)
+            mutual = round(mutual_share * min(followers, following))
+            total = followers + following - mutual
+            reusable = [i for i in self._ids if not self._accounts[i].owner and self._accounts[i].active]
+            reused = rng.sample(reusable, min(len(reusable), int(total * overlap))) if self._owners[1:] else []
+            people: list[int] = []
+            for i in range(total):
+                if i < len(reused):
+                    people.append(reused[i])
+                    continue
+                picker = _PICK_FOLLOWER if i < followers - mutual else (
+                    _PICK_MUTUAL if i < followers else _PICK_FOLLOWING
+                )
+                people.append(self._new_account(rng, picker(rng)).id)
+            if reused:
+                rng.shuffle(people)
+            for _ in range(max(20, total // 10)):  # never-connected pool that new followers come from
+                self._new_account(rng, _PICK_FOLLOWER(rng))
+            self._seed_edges(rng, people[:followers], owner.id, inbound=True)
+            self._seed_edges(rng, people[followers - mutual : total], owner.id, inbound=False)
+            return owner
+
+    def _seed_edges(self, rng: random.Random, ids: list[int], owner: int, *, inbound: bool) -> None:
+        """Initial edges with past times, inserted oldest first so dict order is chronological."""
+        ids = list(ids)
+        rng.shuffle(ids)
+        lo, hi = self.start_ts - 3 * YEAR, self.start_ts - 60
+        times = sorted(rng.randint(lo, hi) for _ in ids)
+        for other, ts in zip(ids, times, strict=True):
+            if inbound:
+                self._add_edge(other, owner, ts)
+            else:
+                self._add_edge(owner, other, ts)
+
+    def _new_account(
+        self, rng: random.Random, kind: str, *, login: str | None = None, id: int | None = None,
+        born: int | None = None,
+    ) -> Account:
+        if id is None:
+            self._next_id += rng.randint(1, 900)
+            id = self._next_id
+        if login is None:
+            login = names.make_login(rng, self._taken)
+            if kind == "bot":
+                login = f"{login[:30]}[bot]" if rng.random() < 0.3 else f"{login[:34]}-bot"
+                self._taken.add(login.lower())
+        else:
+            self._taken.add(login.lower())
+        hostile = self.hostile_share > 0 and kind != "owner" and rng.random() < self.hostile_share
+        acc = Account(id, login, kind, hostile=hostile, born=born)
+        self._accounts[id] = acc
+        self._ids.append(id)
+        self._by_login[login.lower()] = id
+        return acc
+
+    def add_token(self, token: str, owner: str | int) -> None:
+        """Register a bearer token that authenticates as `owner`."""
+        with self.lock:
+            self._tokens[token] = self._require(owner).id
+
+    def token_owner(self, token: str) -> Account | None:
+        with self.lock:
+            acc_id = self._tokens.get(token)
+            return self._accounts[acc_id] if acc_id is not None else None
+
+    # ------------------------------------------------------------------ reading
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self._now, UTC)
+
+    def now_ts(self) -> int:
+        return self._now
+
+    @property
+    def owners(self) -> list[Account]:
+        return [self._accounts[i] for i in self._owners]
+
+    def account(self, ref: str | int, *, include_gone: bool = True) -> Account | None:
+        """Look up by numeric id (int) or current login (str, case-insensitive); old logins stop resolving."""
+        with self.lock:
+            if isinstance(ref, int):
+                acc = self._accounts.get(ref)
+            else:
+                acc_id = self._by_login.get(ref.lower())
+                acc = self._accounts.get(acc_id) if acc_id is not None else None
+            if acc is not None and not include_gone and not acc.active:
+                return None
+            return acc
+
+    def _require(self, ref: str | int | Account) -> Account:
+        acc = ref if isinstance(ref, Account) else self.account(ref)
+        if acc is None:
+            raise KeyError(f"no such account: {ref!r}")
+        return acc
+
+    def follower_ids(self, ref: str | int | Account) -> tuple[int, ...]:
+        """Followers, most recent first (cached until the account's edges change)."""
+        return self._ordered(self._require(ref).id, inbound=True)
+
+    def following_ids(self, ref: str | int | Account) -> tuple[int, ...]:
+        return self._ordered(self._require(ref).id, inbound=False)
+
+    def _ordered(self, acc_id: int, *, inbound: bool) -> tuple[int, ...]:
+        with self.lock:
+            key = (acc_id, inbound)
+            ver = self._ver.get(acc_id, 0)
+            hit = self._cache.get(key)
+            if hit is not None and hit[0] == ver:
+                return hit[1]
+            edges = (self._in if inbound else self._out).get(acc_id, {})
+            ids = tuple(reversed(edges))
+            self._cache[key] = (ver, ids)
+            return ids
+
+    def accounts_by_id(self, ids: Iterable[int]) -> list[Account]:
+        with self.lock:
+            get = self._accounts.__getitem__
+            return [get(i) for i in ids]
+
+    def is_following(self, a: str | int | Account, b: str | int | Account) -> bool:
+        with self.lock:
+            return self._require(b).id in self._out.get(self._require(a).id, {})
+
+    def followed_at(self, a: str | int | Account, b: str | int | Account) -> datetime | None:
+        with self.lock:
+            ts = self._out.get(self._require(a).id, {}).get(self._require(b).id)
+            return None if ts is None else datetime.fromtimestamp(ts, UTC)
+
+    def profile(self, ref: str | int | Account) -> dict[str, Any]:
+        """Platform-neutral profile (times as epoch seconds); owners' counts are their real edge counts."""
+        with self.lock:
+            acc = self._require(ref)
+            if acc._details is None:
+                acc._details = self._make_details(acc)
+            out = dict(acc._details)
+            if acc.owner:
+                out["followers_count"] = len(self._in.get(acc.id, ()))
+                out["following_count"] = len(self._out.get(acc.id, ()))
+            return out
+
+    def _make_details(self, acc: Account) -> dict[str, Any]:
+        """Synthetic stats per archetype, seeded by the account id so they never depend on request order."""
+        rng = random.Random(self.seed * 1_000_003 + acc.id)
+        ref = self.start_ts
+        kind = acc.kind
+        created = acc.born if acc.born is not None else ref - rng.randint(60 * DAY, 12 * YEAR)
+        last_active = ref - int(rng.expovariate(1 / (20 * DAY)))
+        followers = int(rng.lognormvariate(2.5, 1.4))
+        following = int(rng.lognormvariate(2.8, 1.2))
+        repos = int(rng.lognormvariate(2.3, 1.1))
+        if kind == "inactive":
+            last_active = ref - rng.randint(200 * DAY, 5 * YEAR)
+        elif kind == "elite":
+            followers, following, repos = rng.randint(5_000, 500_000), rng.randint(0, 5), rng.randint(20, 300)
+        elif kind == "farmer":
+            following = rng.randint(5_000, 50_000)
+            followers = following // rng.randint(6, 60)
+        elif kind == "newbie":
+            if acc.born is None:
+                created = ref - rng.randint(DAY, 30 * DAY)
+            followers, following, repos = rng.randint(0, 10), rng.randint(1_000, 7_000), 0
+        elif kind in ("bot", "org"):
+            following = 0
+            followers = rng.randint(0, 60) if kind == "bot" else rng.randint(50, 20_000)
+        elif kind == "owner":
+            created = ref - rng.randint(5 * YEAR, 10 * YEAR)
+            last_active = ref - rng.randint(0, DAY)
+        if acc.born is not None:
+            last_active = max(last_active, acc.born)
+        last_active = max(last_active, created)
+        details = names.make_details(rng, kind, acc.hostile)
+        details.update(
+            created_at=created,
+            updated_at=max(created, last_active - rng.randint(0, 30 * DAY)),
+            last_active_at=last_active,
+            followers_count=followers,
+            following_count=following,
+            public_repos=repos,
+            public_gists=rng.randint(0, 3) * (rng.random() < 0.3),
+            has_avatar=kind not in ("newbie",) or rng.random() < 0.2,
+        )
+        return details
+
+    def truth(self, owner: str | int) -> dict[str, Any]:
+        """What a perfect client would see right now: active followers and following, most recent first."""
+        with self.lock:
+            acc = self._require(owner)
+            get = self._accounts.__getitem__
+
+            def rows(ids: tuple[int, ...]) -> list[dict[str, Any]]:
+                return [{"id": i, "login": get(i).login} for i in ids if get(i).active]
+
+            return {
+                "now": iso(self._now),
+                "owner": {"id": acc.id, "login": acc.login},
+                "followers": rows(self.follower_ids(acc)),
+                "following": rows(self.following_ids(acc)),
+            }
+
+    @property
+    def log(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [dict(e) for e in self._log]
+
+    def events(self, since: datetime | str | int | None = None) -> list[dict[str, Any]]:
+        """Logged changes strictly after `since` (all of them when None), oldest first."""
+        with self.lock:
+            if since is None:
+                return self.log
+            cut = iso(_to_ts(since))
+            return [dict(e) for e in self._log if e["at"] > cut]
+
+    # ------------------------------------------------------------------ changing (knobs for tests)
+
+    def _tick(self) -> int:
+        self._now += 1
+        return self._now
+
+    def follow(self, a: str | int | Account, b: str | int | Account, *, via: str = "manual") -> bool:
+        """`a` follows `b` now; False when already following or either side is not active."""
+        with self.lock:
+            return self._apply(("follow", self._require(a).id, self._require(b).id), self._tick(), via)
+
+    def unfollow(self, a: str | int | Account, b: str | int | Account, *, via: str = "manual") -> bool:
+        with self.lock:
+            return self._apply(("unfollow", self._require(a).id, self._require(b).id), self._tick(), via)
+
+    def delete(self, a: str | int | Account) -> bool:
+        """The account is deleted: its edges vanish (logged as `delete`, never as unfollows)."""
+        with self.lock:
+            return self._apply(("delete", self._require(a).id), self._tick(), "manual")
+
+    def suspend(self, a: str | int | Account) -> bool:
+        with self.lock:
+            return self._apply(("suspend", self._require(a).id), self._tick(), "manual")
+
+    def rename(self, a: str | int | Account, new_login: str) -> bool:
+        """Same id, new login; the old login stops resolving. False when the login is taken."""
+        with self.lock:
+            return self._apply(("rename", self._require(a).id, new_login), self._tick(), "manual")
+
+    def _add_edge(self, a: int, b: int, ts: int) -> None:
+        self._out.setdefault(a, {})[b] = ts
+        self._in.setdefault(b, {})[a] = ts
+        self._ver[a] = self._ver.get(a, 0) + 1
+        self._ver[b] = self._ver.get(b, 0) + 1
+
+    def _drop_edge(self, a: int, b: int) -> None:
+        del self._out[a][b]
+        del self._in[b][a]
+        self._ver[a] = self._ver.get(a, 0) + 1
+        self._ver[b] = self._ver.get(b, 0) + 1
+
+    def _apply(self, op: tuple[Any, ...], ts: int, via: str) -> bool:
+        """Carry out one change if it still makes sense, and log it. Callers hold the lock."""
+        kind, actor_id = op[0], op[1]
+        actor = self._accounts[actor_id]
+        extra: dict[str, Any] = {}
+        target: Account | None = None
+        if kind in ("follow", "unfollow"):
+            target = self._accounts[op[2]]
+            following = target.id in self._out.get(actor_id, {})
+            if kind == "follow":
+                if following or actor_id == target.id or not (actor.active and target.active):
+                    return False
+                self._add_edge(actor_id, target.id, ts)
+            else:
+                if not following:
+                    return False
+                self._drop_edge(actor_id, target.id)
+        elif kind in ("delete", "suspend"):
+            if not actor.active:
+                return False
+            gone_out = list(self._out.get(actor_id, ()))
+            gone_in = list(self._in.get(actor_id, ()))
+            for other in gone_out:
+                self._drop_edge(actor_id, other)
+            for other in gone_in:
+                self._drop_edge(other, actor_id)
+            actor.state = "deleted" if kind == "delete" else "suspended"
+            extra = {"login": actor.login, "followed": gone_out, "followed_by": gone_in}
+        elif kind == "rename":
+            new_login = op[2]
+            if not actor.active or new_login.lower() in self._by_login:
+                return False
+            old = actor.login
+            self._by_login.pop(old.lower(), None)
+            self._by_login[new_login.lower()] = actor_id
+            self._taken.add(new_login.lower())
+            actor.login = new_login
+            details = self.profile(actor)  # materialise, then record the profile change time
+            assert actor._details is not None
+            actor._details["updated_at"] = max(details["updated_at"], ts)
+            self._ver[actor_id] = self._ver.get(actor_id, 0) + 1
+            extra = {"old_login": old, "new_login": new_login}
+        else:
+            raise ValueError(f"unknown change {kind!r}")
+        event: dict[str, Any] = {
+            "at": iso(ts),
+            "kind": kind,
+            "actor_id": actor_id,
+            "target_id": target.id if target is not None else None,
+            "actor_login": actor.login,
+            "target_login": target.login if target is not None else None,
+            "day": self.day,
+            "via": via,
+        }
+        event.update(extra)
+        self._log.append(event)
+        return True
+
+    # ------------------------------------------------------------------ evolution
+
+    def advance_days(self, n: int = 1) -> dict[str, Any]:
+        """Evolve every owner's graph by `n` simulated days; returns counts of what changed."""
+        from .evolve import plan_day  # evolution rules live apart from the graph mechanics
+
+        with self.lock:
+            first = len(self._log)
+            for _ in range(n):
+                t0 = self._now
+                actions: list[tuple[int, int, tuple[Any, ...], str]] = [
+                    (t0 + offset, seq, op, via)
+                    for seq, (offset, op, via) in enumerate(self._pending.pop(self.day, []))
+                ]
+                for owner_id in self._owners:
+                    if self._accounts[owner_id].active:
+                        plan_day(self, self._accounts[owner_id], t0, actions)
+                actions.sort(key=lambda a: (a[0], a[1]))
+                for ts, _, op, via in actions:
+                    self._apply(op, ts, via)
+                self.day += 1
+                self._now = t0 + DAY
+            new = self._log[first:]
+            by_kind: dict[str, int] = {}
+            by_via: dict[str, int] = {}
+            for e in new:
+                by_kind[e["kind"]] = by_kind.get(e["kind"], 0) + 1
+                by_via[e["via"]] = by_via.get(e["via"], 0) + 1
+            return {"days": n, "day": self.day, "now": iso(self._now), "events": len(new),
+                    "by_kind": by_kind, "by_via": by_via}
+
+    def schedule(self, day: int, offset: int, op: tuple[Any, ...], via: str) -> None:
+        """Queue a change for a later day (`offset` seconds into that day); used by multi-day scenarios."""
+        self._pending.setdefault(day, []).append((offset, op, via))
+
+    def new_account(self, rng: random.Random, kind: str, born: int | None = None) -> Account:
+        """A fresh account appearing during evolution."""
+        return self._new_account(rng, kind, born=born)
+
+    def new_login(self, rng: random.Random) -> str:
+        return names.make_login(rng, self._taken)
+
+    def random_account_ids(self) -> list[int]:
+        return self._ids
+
+    def edges_of(self, acc_id: int, *, inbound: bool) -> dict[int, int]:
+        return (self._in if inbound else self._out).get(acc_id, {})
+
+    def busy_until(self, acc_id: int) -> int:
+        """Last day a queued multi-day scenario still needs this account (-1 when none)."""
+        return self._busy.get(acc_id, -1)
+
+    def mark_busy(self, acc_id: int, until_day: int) -> None:
+        self._busy[acc_id] = max(until_day, self._busy.get(acc_id, -1))
