@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
 import typer
 
 from followtui.cli.context import STATE, find_account, handle_errors
 from followtui.cli.output import emit, message
-from followtui.core.exit_codes import UsageError
 
 app = typer.Typer(help="Add, list and remove the accounts you track.", no_args_is_help=True)
-
-PLATFORMS = ("github", "bluesky", "mastodon")
 
 
 @app.command("add")
@@ -25,35 +21,9 @@ def add(
     token_env: str = typer.Option("", "--token-env", help="environment variable that holds your token"),
 ) -> None:
     """Track one of your accounts: looks it up once to learn its stable id."""
-    from followtui.core.connect import provider_for
-    from followtui.models import TrackedAccount
+    from followtui.core.connect import add_account
 
-    platform = platform.lower()
-    if platform not in PLATFORMS:
-        raise UsageError(f"unknown platform {platform!r}; choose from {', '.join(PLATFORMS)}")
-    if platform != "github":
-        raise UsageError(f"{platform} support is not available yet in this version; github works today")
-    draft = TrackedAccount(platform=platform, handle=handle.lstrip("@"), id="", server=server, token_env=token_env)
-
-    async def resolve():  # type: ignore[no-untyped-def]
-        provider = provider_for(draft)
-        try:
-            return await provider.lookup_self(draft.handle)
-        finally:
-            await provider.aclose()
-
-    profile = asyncio.run(resolve())
-    account = TrackedAccount(
-        platform=platform,
-        handle=profile.handle,
-        id=profile.id,
-        server=server,
-        token_env=token_env,
-        added_at=datetime.now(UTC),
-    )
-    store = STATE.store()
-    store.ensure()
-    store.add_account(account)
+    account = asyncio.run(add_account(STATE.store(), platform, handle, server=server, token_env=token_env))
     message(f"tracking {account.label} (id {account.id}); run `followtui sync` to take the first snapshot")
 
 

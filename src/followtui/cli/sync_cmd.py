@@ -61,15 +61,10 @@ def _now():  # type: ignore[no-untyped-def]
 
 
 async def _sync_one(store, account, options):  # type: ignore[no-untyped-def]
-    from followtui.core.connect import provider_for
-    from followtui.core.sync import sync_account
+    from followtui.core.connect import sync_tracked
 
     with _progress(account.label) as progress:
-        provider = provider_for(account, on_wait=_on_wait)
-        try:
-            return await sync_account(store, account, provider, options, progress)
-        finally:
-            await provider.aclose()
+        return await sync_tracked(store, account, options, progress, on_wait=_on_wait)
 
 
 def _on_wait(seconds: float, reason: str) -> None:

@@ -1,18 +1,71 @@
-"""Building a provider for a tracked account: its server, its token, and how waits are reported."""
+"""Talking to a platform on behalf of a tracked account: build its provider, add it, sync it.
+
+The CLI, the demo and the TUI all go through here, so each does these things the same way.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
+from followtui.core.exit_codes import UsageError
 from followtui.core.secrets import token_for
-from followtui.models import TrackedAccount
+from followtui.core.store import Store
+from followtui.core.sync import SyncOptions, SyncProgress, sync_account
+from followtui.models import Platform, SyncReport, TrackedAccount
 from followtui.providers.base import Provider
 
+#: Platforms whose live provider ships in this version.
+LIVE_PLATFORMS = ("github",)
+WaitCallback = Callable[[float, str], None]
 
-def provider_for(
-    account: TrackedAccount, *, on_wait: Callable[[float, str], None] | None = None, **options: Any
-) -> Provider:
+
+def provider_for(account: TrackedAccount, *, on_wait: WaitCallback | None = None, **options: Any) -> Provider:
     from followtui.providers import make_provider
 
     return make_provider(account.platform, account.server or None, token_for(account), on_wait=on_wait, **options)
+
+
+async def add_account(
+    store: Store, platform: str, handle: str, *, server: str = "", token_env: str = ""
+) -> TrackedAccount:
+    """Look the handle up once to learn its stable id, then track it."""
+    platform = platform.strip().lower()
+    known = [p.value for p in Platform]
+    if platform not in known:
+        raise UsageError(f"unknown platform {platform!r}; choose from {', '.join(known)}")
+    if platform not in LIVE_PLATFORMS:
+        raise UsageError(f"{platform} is not supported yet in this version; {', '.join(LIVE_PLATFORMS)} works today")
+    draft = TrackedAccount(platform=platform, handle=handle.strip().lstrip("@"), id="", server=server,
+                           token_env=token_env)  # fmt: skip
+    provider = provider_for(draft)
+    try:
+        profile = await provider.lookup_self(draft.handle)
+    finally:
+        await provider.aclose()
+    account = TrackedAccount(
+        platform=platform,
+        handle=profile.handle,
+        id=profile.id,
+        server=server,
+        token_env=token_env,
+        added_at=datetime.now(UTC),
+    )
+    store.ensure()
+    store.add_account(account)
+    return account
+
+
+async def sync_tracked(
+    store: Store,
+    account: TrackedAccount,
+    options: SyncOptions = SyncOptions(),
+    progress: SyncProgress | None = None,
+    on_wait: WaitCallback | None = None,
+) -> SyncReport:
+    provider = provider_for(account, on_wait=on_wait)
+    try:
+        return await sync_account(store, account, provider, options, progress)
+    finally:
+        await provider.aclose()
