@@ -1,0 +1,52 @@
+"""Platform providers: fetch and normalise follow lists and profiles; never write the store.
+
+`make_provider` is the one way the rest of the app gets a provider. Platform modules are imported only when
+asked for, so importing this package stays cheap (no httpx until a provider is made).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from followtui.providers.base import Progress, Provider
+from followtui.providers.errors import (
+    ApiError,
+    AuthError,
+    HiddenListError,
+    IncompleteListError,
+    NetworkError,
+    NotFoundError,
+    ProviderError,
+    RateLimitError,
+)
+
+SUPPORTED_PLATFORMS: tuple[str, ...] = ("github",)
+
+__all__ = [
+    "SUPPORTED_PLATFORMS",
+    "ApiError",
+    "AuthError",
+    "HiddenListError",
+    "IncompleteListError",
+    "NetworkError",
+    "NotFoundError",
+    "Progress",
+    "Provider",
+    "ProviderError",
+    "RateLimitError",
+    "make_provider",
+]
+
+
+def make_provider(platform: str, server: str | None = None, token: str | None = None, **options: Any) -> Provider:
+    """A provider for `platform` talking to `server` (None: the platform's public service).
+
+    `options` go to the provider's constructor (per_page, concurrency, retry, max_wait_s, timeout_s,
+    on_wait, client…). An unknown platform is a ValueError naming the supported ones.
+    """
+    name = platform.strip().lower()
+    if name == "github":
+        from followtui.providers.github import GitHubProvider, api_base_for
+
+        return GitHubProvider(api_base_for(server), token, **options)
+    raise ValueError(f"unknown platform {platform!r}; supported: {', '.join(SUPPORTED_PLATFORMS)}")

@@ -1,0 +1,446 @@
+"""GitHub REST provider: followers/following by page number, profiles by stable numeric id.
+
+Lists are fetched page 1 first; when its Link header names the last page, pages 2..last are fetched
+concurrently, otherwise `next` links are followed one by one. A list is returned only when every page is
+accounted for (full pages up to a last page with no `next`); anything else is an IncompleteListError.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+from followtui.models import FollowList, GoneAccount, GoneReason, Profile
+from followtui.providers.base import Progress
+from followtui.providers.errors import (
+    ApiError,
+    AuthError,
+    IncompleteListError,
+    NotFoundError,
+    RateLimitError,
+)
+from followtui.providers.http import (
+    DEFAULT_MAX_WAIT_S,
+    DEFAULT_TIMEOUT_S,
+    GITHUB_RATE_LIMIT,
+    HttpClient,
+    JsonResponse,
+    OnWait,
+    RetryPolicy,
+    Sleep,
+)
+from followtui.sanitize import MAX_BIO, MAX_HANDLE, MAX_NAME, MAX_URL, clean_id, clean_int, clean_text
+
+DEFAULT_API = "https://api.github.com"
+API_VERSION = "2022-11-28"
+MAX_PER_PAGE = 100
+#: A Link header promising more pages than this is not believed (10 million accounts at 100 a page).
+MAX_PAGES = 100_000
+TOKEN_HINT = (
+    "A token raises the limit from 60 to 5,000 requests an hour: create one at "
+    "https://github.com/settings/tokens (no scopes are needed to read) and give it to followtui "
+    "with --token-env."
+)
+
+T = TypeVar("T")
+
+
+def api_base_for(server: str | None) -> str:
+    """The REST base URL for what a user typed: nothing or github.com means api.github.com.
+
+    GitHub Enterprise users give the API root themselves (https://host/api/v3).
+    """
+    if not server or not server.strip():
+        return DEFAULT_API
+    server = server.strip().rstrip("/")
+    if "://" not in server:
+        server = "https://" + server
+    if httpx.URL(server).host in ("github.com", "www.github.com"):
+        return DEFAULT_API
+    return server
+
+
+class GitHubProvider:
+    """The Provider contract for GitHub and GitHub Enterprise (REST API version 2022-11-28)."""
+
+    platform = "github"
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_API,
+        token: str | None = None,
+        *,
+        per_page: int = MAX_PER_PAGE,
+        concurrency: int = 8,
+        retry: RetryPolicy | None = None,
+        max_wait_s: float = DEFAULT_MAX_WAIT_S,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        on_wait: OnWait | None = None,
+        client: httpx.AsyncClient | None = None,
+        sleep: Sleep | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        if not 1 <= per_page <= MAX_PER_PAGE:
+            raise ValueError(f"per_page must be between 1 and {MAX_PER_PAGE}")
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        token = (token or "").strip() or None
+        self.per_page = per_page
+        self.concurrency = concurrency
+        self._has_token = token is not None
+        headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = HttpClient(
+            base_url,
+            platform_name="GitHub",
+            headers=headers,
+            secrets=(token,) if token else (),
+            retry=retry,
+            max_wait_s=max_wait_s,
+            timeout_s=timeout_s,
+            # followers and following are fetched at once, each with `concurrency` pages in flight.
+            max_connections=2 * concurrency + 4,
+            on_wait=on_wait,
+            client=client,
+            rate_limit_headers=GITHUB_RATE_LIMIT,
+            rate_limit_hint="" if token else TOKEN_HINT,
+            sleep=sleep,
+            clock=clock,
+        )
+
+    def __repr__(self) -> str:
+        return f"GitHubProvider({str(self._http.base_url)!r}, token={'set' if self._has_token else 'none'})"
+
+    # -- Provider --------------------------------------------------------------------------------------
+
+    @property
+    def requests_made(self) -> int:
+        return self._http.requests_made
+
+    def server_time(self) -> datetime | None:
+        return self._http.server_time()
+
+    @property
+    def http(self) -> HttpClient:
+        """The shared HTTP client (rate-limit state, quota left), for reports."""
+        return self._http
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def lookup_self(self, handle: str) -> Profile:
+        login = handle.strip().removeprefix("@")
+        if not login:
+            raise NotFoundError("no GitHub user named ''")
+        try:
+            answer = await self._http.get_json(f"/users/{_q(login)}")
+        except NotFoundError:
+            raise NotFoundError(f"no GitHub user named {clean_text(login, MAX_HANDLE)!r}") from None
+        return self._full_profile(answer.data, f"the user {clean_text(login, MAX_HANDLE)!r}")
+
+    async def fetch_followers(self, account: Profile, progress: Progress | None = None) -> FollowList:
+        return await self._fetch_list(account, "followers", account.followers_count, progress)
+
+    async def fetch_following(self, account: Profile, progress: Progress | None = None) -> FollowList:
+        return await self._fetch_list(account, "following", account.following_count, progress)
+
+    async def lookup(self, ids: Sequence[str], budget: int) -> dict[str, Profile | GoneAccount]:
+        """Full profiles by numeric id via GET /user/{id} (stable across renames).
+
+        The budget is also capped by the quota the server says is left. If the rate limit stops us after
+        some profiles arrived, those are returned and the rest are simply absent (as with a spent budget);
+        if it stops us before any arrived, the RateLimitError is raised.
+        """
+        wanted = list(dict.fromkeys(i for i in ids if i))[: max(0, budget)]
+        quota = self._http.quota_left()
+        if quota is not None:
+            wanted = wanted[:quota]
+        results: dict[str, Profile | GoneAccount] = {}
+        if not wanted:
+            return results
+        queue = iter(wanted)
+        stopped: list[RateLimitError] = []
+
+        async def worker() -> None:
+            for account_id in queue:
+                if stopped:
+                    return
+                try:
+                    results[account_id] = await self._lookup_one(account_id)
+                except RateLimitError as exc:
+                    stopped.append(exc)
+                    return
+
+        await _gather_all([worker for _ in range(min(self.concurrency, len(wanted)))])
+        if stopped and not results:
+            raise stopped[0]
+        return results
+
+    # -- follow actions (need a token) -----------------------------------------------------------------
+
+    async def follow(self, login: str) -> None:
+        self._need_token("follow")
+        await self._action("PUT", login)
+
+    async def unfollow(self, login: str) -> None:
+        self._need_token("unfollow")
+        await self._action("DELETE", login)
+
+    async def is_following(self, login: str) -> bool:
+        """Whether the token's user follows `login` (204 yes, 404 no)."""
+        self._need_token("check whom you follow")
+        answer = await self._http.request(
+            "GET", f"/user/following/{_q(login)}", expect_json=False, accept=(404,)
+        )
+        return answer.status != 404
+
+    async def _action(self, method: str, login: str) -> None:
+        try:
+            await self._http.request(method, f"/user/following/{_q(login)}", content=b"", expect_json=False)
+        except NotFoundError:
+            raise NotFoundError(f"no GitHub user named {clean_text(login, MAX_HANDLE)!r}") from None
+
+    def _need_token(self, what: str) -> None:
+        if not self._has_token:
+            raise AuthError(f"GitHub needs a token to {what}: add one with --token-env (scope user:follow)")
+
+    # -- lists -----------------------------------------------------------------------------------------
+
+    async def _fetch_list(
+        self, account: Profile, name: str, expected: int | None, progress: Progress | None
+    ) -> FollowList:
+        login = account.handle
+        base_path = f"/users/{_q(login)}/{name}"
+        state = _ListState(name, expected, progress)
+        try:
+            first = await self._http.get_json(base_path, params={"per_page": self.per_page, "page": 1})
+        except NotFoundError:
+            raise NotFoundError(f"no GitHub user named {clean_text(login, MAX_HANDLE)!r}") from None
+        state.add(1, first, self._page_items(first, name, 1))
+
+        if "next" not in first.links:
+            return state.result()
+        # The first page sets the page size (per_page, or less if the server caps it lower).
+        state.page_size = len(first.data)
+        if state.page_size == 0:
+            raise self._changed(state, "page 1 is empty but links to a next page")
+        last_url = first.links.get("last")
+        if last_url is not None:
+            await self._fetch_numbered(state, first, last_url)
+        else:
+            await self._fetch_sequential(state, first)
+        return state.result()
+
+    async def _fetch_numbered(self, state: _ListState, first: JsonResponse, last_url: str) -> None:
+        """Pages 2..last at once: GitHub links carry page numbers, so every URL is known up front."""
+        last = self._http.resolve(last_url)
+        last_page = _page_number(last, "last")
+        if last_page < 2 or last_page > MAX_PAGES:
+            raise ApiError(f"GitHub announced an implausible last page ({last_page}) for {state.name}")
+        next_url = self._http.resolve(first.links["next"])
+        if _page_number(next_url, "next") != 2:
+            raise IncompleteListError(f"GitHub's {state.name} list skipped from page 1 to another page")
+        semaphore = asyncio.Semaphore(self.concurrency)
+
+        def fetch(page: int) -> Callable[[], Awaitable[None]]:
+            async def run() -> None:
+                async with semaphore:
+                    answer = await self._http.get_json(str(last.copy_set_param("page", str(page))))
+                items = self._page_items(answer, state.name, page)
+                if page < last_page:
+                    if "next" not in answer.links:
+                        raise self._changed(state, f"page {page} of {last_page} has no next link")
+                    self._check_full(state, page, answer)
+                else:
+                    self._check_last(state, page, answer)
+                announced = answer.links.get("last")
+                if announced is not None and _page_number(self._http.resolve(announced), "last") != last_page:
+                    raise self._changed(state, f"the last page moved from {last_page}")
+                state.add(page, answer, items)
+
+            return run
+
+        await _gather_all([fetch(page) for page in range(2, last_page + 1)])
+
+    async def _fetch_sequential(self, state: _ListState, first: JsonResponse) -> None:
+        """No `last` link: follow `next` until a page has none, refusing to revisit a page."""
+        seen = {_canonical(self._http.resolve(first.url))}
+        answer = first
+        page = 1
+        while "next" in answer.links:
+            url = self._http.resolve(answer.links["next"])
+            key = _canonical(url)
+            if key in seen:
+                raise IncompleteListError(
+                    f"GitHub's {state.name} list links back to a page already fetched (page {page + 1}); "
+                    "the list changed during the fetch, the next sync will retry"
+                )
+            seen.add(key)
+            if len(seen) > MAX_PAGES:
+                raise ApiError(f"GitHub's {state.name} list goes on for more than {MAX_PAGES} pages")
+            page += 1
+            answer = await self._http.get_json(str(url))
+            items = self._page_items(answer, state.name, page)
+            if "next" in answer.links:
+                self._check_full(state, page, answer)
+            else:
+                self._check_last(state, page, answer)
+            state.add(page, answer, items)
+
+    def _check_full(self, state: _ListState, page: int, answer: JsonResponse) -> None:
+        count = len(answer.data)
+        if count != state.page_size:
+            raise self._changed(state, f"page {page} has {count} accounts, not {state.page_size}")
+
+    def _check_last(self, state: _ListState, page: int, answer: JsonResponse) -> None:
+        if "next" in answer.links:
+            raise self._changed(state, f"the last page ({page}) links to a further page")
+        if not answer.data:
+            raise self._changed(state, f"the last page ({page}) is empty")
+        if len(answer.data) > state.page_size:
+            raise self._changed(state, f"the last page ({page}) holds more than a page")
+
+    @staticmethod
+    def _changed(state: _ListState, detail: str) -> IncompleteListError:
+        return IncompleteListError(
+            f"GitHub's {state.name} list changed during the fetch ({detail}); the next sync will retry"
+        )
+
+    def _page_items(self, answer: JsonResponse, name: str, page: int) -> list[Profile]:
+        data = answer.data
+        if not isinstance(data, list):
+            raise ApiError(f"GitHub sent something other than a list for {name} page {page}")
+        if len(data) > self.per_page:
+            raise ApiError(f"GitHub sent {len(data)} accounts on {name} page {page}, more than a page holds")
+        return [self._list_profile(item, f"{name} page {page}") for item in data]
+
+    # -- profiles --------------------------------------------------------------------------------------
+
+    async def _lookup_one(self, account_id: str) -> Profile | GoneAccount:
+        try:
+            answer = await self._http.get_json(f"/user/{_q(account_id)}")
+        except NotFoundError:
+            # GitHub answers 404 alike for deleted and suspended users.
+            return GoneAccount(account_id, GoneReason.DELETED)
+        profile = self._full_profile(answer.data, f"user id {clean_text(account_id, 64)}")
+        if profile.id != account_id:
+            raise ApiError(f"GitHub answered user id {profile.id} when asked for {clean_text(account_id, 64)}")
+        return profile
+
+    def _list_profile(self, item: Any, where: str) -> Profile:
+        """A simple-user from a list page: identity, avatar, type; no counts (GitHub lists lack them).
+
+        An entry without a usable id or login is an ApiError, not skipped: skipping would shrink the
+        snapshot and the sync would report an unfollow that never happened.
+        """
+        if not isinstance(item, dict):
+            raise ApiError(f"GitHub sent an entry that is not an account in {where}")
+        account_id = clean_id(item.get("id"))
+        login = clean_text(item.get("login"), MAX_HANDLE)
+        if account_id is None or not account_id.isdigit() or not login:
+            raise ApiError(f"GitHub sent an account without a valid id or login in {where}")
+        kind = item.get("type")
+        return Profile(
+            id=account_id,
+            handle=login,
+            avatar_url=_clean_url(item.get("avatar_url")),
+            url=_clean_url(item.get("html_url")) or f"https://github.com/{quote(login, safe='')}",
+            bot=(kind == "Bot") if isinstance(kind, str) else None,
+        )
+
+    def _full_profile(self, data: Any, where: str) -> Profile:
+        base = self._list_profile(data, where)
+        return Profile(
+            id=base.id,
+            handle=base.handle,
+            display_name=clean_text(data.get("name"), MAX_NAME),
+            bio=clean_text(data.get("bio"), MAX_BIO, multiline=True),
+            avatar_url=base.avatar_url,
+            url=base.url,
+            followers_count=clean_int(data.get("followers")),
+            following_count=clean_int(data.get("following")),
+            posts_count=clean_int(data.get("public_repos")),
+            created_at=_parse_time(data.get("created_at")),
+            bot=base.bot,
+            hydrated_at=self.server_time() or datetime.now(UTC),
+        )
+
+
+class _ListState:
+    """Pages of one list as they arrive (in any order), joined in page order at the end."""
+
+    def __init__(self, name: str, expected: int | None, progress: Progress | None) -> None:
+        self.name = name
+        self.expected = expected
+        self.progress = progress
+        self.pages: dict[int, list[Profile]] = {}
+        self.requests = 0
+        self.fetched = 0
+        self.page_size = 0
+
+    def add(self, page: int, answer: JsonResponse, items: list[Profile]) -> None:
+        self.pages[page] = items
+        self.requests += answer.attempts
+        self.fetched += len(items)
+        if self.progress is not None:
+            self.progress(self.name, self.fetched, self.expected)
+
+    def result(self) -> FollowList:
+        accounts: dict[str, Profile] = {}
+        for page in sorted(self.pages):
+            for profile in self.pages[page]:
+                accounts.setdefault(profile.id, profile)
+        return FollowList(tuple(accounts.values()), pages=len(self.pages), requests=self.requests)
+
+
+async def _gather_all(factories: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
+    """Run every coroutine; on the first failure cancel the rest and raise that failure."""
+    tasks = [asyncio.ensure_future(factory()) for factory in factories]
+    try:
+        return list(await asyncio.gather(*tasks))
+    finally:
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _q(segment: str) -> str:
+    return quote(segment, safe="")
+
+
+def _page_number(url: httpx.URL, rel: str) -> int:
+    value = url.params.get("page")
+    if value is None or not value.isdigit() or len(value) > 9:
+        raise ApiError(f"GitHub sent a {rel} link without a page number")
+    return int(value)
+
+
+def _canonical(url: httpx.URL) -> str:
+    return str(url.copy_with(params=sorted(url.params.multi_items())))
+
+
+def _clean_url(value: object) -> str:
+    url = clean_text(value, MAX_URL)
+    if not url.startswith(("https://", "http://")) or any(ch.isspace() for ch in url):
+        return ""
+    return url
+
+
+def _parse_time(value: object) -> datetime | None:
+    text = clean_text(value, 64)
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
