@@ -25,7 +25,7 @@ RATES = {
     "owner_follow": 1.0,
     "owner_unfollow": 1.0,
     "trickster": 1.5,
-    "repeat": 0.7,
+    "repeat": 1.0,
     "delete": 0.8,
     "suspend": 0.5,
     "rename": 1.0,

@@ -357,32 +357,35 @@ class World:
 
     # ------------------------------------------------------------------ changing (knobs for tests)
 
-    def _tick(self) -> int:
-        self._now += 1
-        return self._now
+    def _manual(self, op: tuple[Any, ...], via: str) -> bool:
+        """Apply a forced change one simulated second after the last one; the clock moves only if it applied."""
+        if self._apply(op, self._now + 1, via):
+            self._now += 1
+            return True
+        return False
 
     def follow(self, a: str | int | Account, b: str | int | Account, *, via: str = "manual") -> bool:
         """`a` follows `b` now; False when already following or either side is not active."""
         with self.lock:
-            return self._apply(("follow", self._require(a).id, self._require(b).id), self._tick(), via)
+            return self._manual(("follow", self._require(a).id, self._require(b).id), via)
 
     def unfollow(self, a: str | int | Account, b: str | int | Account, *, via: str = "manual") -> bool:
         with self.lock:
-            return self._apply(("unfollow", self._require(a).id, self._require(b).id), self._tick(), via)
+            return self._manual(("unfollow", self._require(a).id, self._require(b).id), via)
 
     def delete(self, a: str | int | Account) -> bool:
         """The account is deleted: its edges vanish (logged as `delete`, never as unfollows)."""
         with self.lock:
-            return self._apply(("delete", self._require(a).id), self._tick(), "manual")
+            return self._manual(("delete", self._require(a).id), "manual")
 
     def suspend(self, a: str | int | Account) -> bool:
         with self.lock:
-            return self._apply(("suspend", self._require(a).id), self._tick(), "manual")
+            return self._manual(("suspend", self._require(a).id), "manual")
 
     def rename(self, a: str | int | Account, new_login: str) -> bool:
         """Same id, new login; the old login stops resolving. False when the login is taken."""
         with self.lock:
-            return self._apply(("rename", self._require(a).id, new_login), self._tick(), "manual")
+            return self._manual(("rename", self._require(a).id, new_login), "manual")
 
     def _add_edge(self, a: int, b: int, ts: int) -> None:
         self._out.setdefault(a, {})[b] = ts
