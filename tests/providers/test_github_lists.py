@@ -203,8 +203,10 @@ async def test_a_next_link_to_another_host_is_refused_and_never_requested(make_g
 
 async def test_an_implausible_last_page_is_refused(make_github):
     def handler(request):
-        rels = (f'<{request.url.copy_set_param("page", "2")}>; rel="next", '
-                f'<{request.url.copy_set_param("page", "99999999")}>; rel="last"')
+        rels = (
+            f'<{request.url.copy_set_param("page", "2")}>; rel="next", '
+            f'<{request.url.copy_set_param("page", "99999999")}>; rel="last"'
+        )
         return json_response(200, users(100), {"link": rels})
 
     with pytest.raises(ApiError, match="implausible last page"):
@@ -246,8 +248,17 @@ async def test_an_unknown_user_is_not_found(make_github):
 
 @pytest.mark.parametrize(
     "entry",
-    [{"login": "x"}, {"login": "x", "id": None}, {"login": "x", "id": -3}, {"login": "x", "id": "12a"},
-     {"login": "x", "id": True}, {"id": 5}, {"id": 5, "login": "\x1b[2J"}, "user5", None],
+    [
+        {"login": "x"},
+        {"login": "x", "id": None},
+        {"login": "x", "id": -3},
+        {"login": "x", "id": "12a"},
+        {"login": "x", "id": True},
+        {"id": 5},
+        {"id": 5, "login": "\x1b[2J"},
+        "user5",
+        None,
+    ],
     ids=str,
 )
 async def test_an_entry_without_a_usable_id_or_login_is_an_api_error(make_github, entry):
@@ -261,8 +272,13 @@ async def test_a_body_that_is_not_a_list_is_an_api_error(make_github):
 
 
 async def test_old_and_new_simple_user_shapes(make_github):
-    old = {"login": "old", "id": 7, "avatar_url": "https://secure.gravatar.com/avatar/x",
-           "gravatar_id": "x", "url": "https://api.github.com/users/old"}
+    old = {
+        "login": "old",
+        "id": 7,
+        "avatar_url": "https://secure.gravatar.com/avatar/x",
+        "gravatar_id": "x",
+        "url": "https://api.github.com/users/old",
+    }
     new = user(8, type="Bot", login="dependabot[bot]")
     org = user(9, type="Organization")
     result = await make_github(lambda r: json_response(200, [old, new, org])).fetch_followers(ME)

@@ -165,8 +165,10 @@ async def test_exhausted_network_retries_name_the_host_and_the_failure(make_gith
 
 
 async def test_exhausted_server_errors_are_a_network_error(make_github):
-    handler, calls = _flaky([503] * 10)
-    with pytest.raises(NetworkError, match=r"api\.github\.com kept failing after 4 attempts: server error 503"):
+    handler, _calls = _flaky([503] * 10)
+    with pytest.raises(
+        NetworkError, match=r"api\.github\.com kept failing after 4 attempts: server error 503"
+    ):
         await make_github(handler).fetch_followers(_me())
 
 
@@ -253,7 +255,8 @@ async def test_reset_wait_is_measured_on_the_server_clock_not_the_local_one(make
 async def test_token_hint_is_left_out_when_a_token_was_used(make_github):
     def handler(request):
         return json_response(
-            403, {"message": "API rate limit exceeded"},
+            403,
+            {"message": "API rate limit exceeded"},
             {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(DATE_EPOCH) + 3000)},
         )
 
@@ -315,8 +318,11 @@ async def test_mastodon_style_iso_reset_headers_are_understood():
     sleeps = Sleeps()
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
         http = HttpClient(
-            "https://mastodon.example/", platform_name="Mastodon", client=client,
-            rate_limit_headers=MASTODON_RATE_LIMIT, sleep=sleeps,
+            "https://mastodon.example/",
+            platform_name="Mastodon",
+            client=client,
+            rate_limit_headers=MASTODON_RATE_LIMIT,
+            sleep=sleeps,
         )
         answer = await http.get_json("/api/v1/instance")
     assert answer.data == {"ok": True}
@@ -389,7 +395,9 @@ async def test_oversized_bodies_are_refused():
         return httpx.Response(200, content=b"[" + b"1," * 5000 + b"1]")
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-        http = HttpClient("https://api.github.com", platform_name="GitHub", client=client, max_body_bytes=1000)
+        http = HttpClient(
+            "https://api.github.com", platform_name="GitHub", client=client, max_body_bytes=1000
+        )
         with pytest.raises(ApiError, match="larger than"):
             await http.get_json("/users/alice/followers")
         assert http.requests_made == 1
@@ -407,8 +415,11 @@ async def test_declared_oversized_bodies_are_refused_before_reading():
 
 @pytest.mark.parametrize(
     "link",
-    ["https://evil.example/users/alice/followers?page=2", "http://api.github.com/x?page=2",
-     "https://api.github.com:8443/x?page=2"],
+    [
+        "https://evil.example/users/alice/followers?page=2",
+        "http://api.github.com/x?page=2",
+        "https://api.github.com:8443/x?page=2",
+    ],
 )
 def test_links_to_another_origin_are_refused(link):
     http = HttpClient("https://api.github.com", platform_name="GitHub", client=httpx.AsyncClient())
@@ -435,8 +446,13 @@ async def test_server_time_follows_the_date_header(make_github):
 async def test_quota_is_tracked_from_rate_limit_headers(make_github):
     def handler(request):
         return json_response(
-            200, [], {"x-ratelimit-remaining": "57", "x-ratelimit-limit": "60",
-                      "x-ratelimit-reset": str(int(DATE_EPOCH) + 600)},
+            200,
+            [],
+            {
+                "x-ratelimit-remaining": "57",
+                "x-ratelimit-limit": "60",
+                "x-ratelimit-reset": str(int(DATE_EPOCH) + 600),
+            },
         )
 
     github = make_github(handler, clock=lambda: DATE_EPOCH)
@@ -449,3 +465,17 @@ def _me():
     from followtui.models import Profile
 
     return Profile(id="1", handle="alice", followers_count=None, following_count=None)
+
+
+async def test_quota_expiry_is_judged_on_the_server_clock(make_github):
+    now = {"t": 0.0}  # the local clock is wildly off; only elapsed local time matters
+
+    def handler(request):
+        reset = str(int(DATE_EPOCH) + 600)
+        return json_response(200, [], {"x-ratelimit-remaining": "5", "x-ratelimit-reset": reset})
+
+    github = make_github(handler, clock=lambda: now["t"])
+    await github.fetch_followers(_me())
+    assert github.http.quota_left() == 5
+    now["t"] += 601
+    assert github.http.quota_left() is None

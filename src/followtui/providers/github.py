@@ -160,7 +160,8 @@ class GitHubProvider:
         wanted = list(dict.fromkeys(i for i in ids if i))[: max(0, budget)]
         quota = self._http.quota_left()
         if quota is not None:
-            wanted = wanted[:quota]
+            # With nothing left, still send one: the rate-limit handling then waits or explains.
+            wanted = wanted[: max(quota, 1)]
         results: dict[str, Profile | GoneAccount] = {}
         if not wanted:
             return results
@@ -330,7 +331,9 @@ class GitHubProvider:
             return GoneAccount(account_id, GoneReason.DELETED)
         profile = self._full_profile(answer.data, f"user id {clean_text(account_id, 64)}")
         if profile.id != account_id:
-            raise ApiError(f"GitHub answered user id {profile.id} when asked for {clean_text(account_id, 64)}")
+            raise ApiError(
+                f"GitHub answered user id {profile.id} when asked for {clean_text(account_id, 64)}"
+            )
         return profile
 
     def _list_profile(self, item: Any, where: str) -> Profile:

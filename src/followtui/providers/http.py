@@ -270,6 +270,7 @@ class HttpClient:
         )
         self.requests_made = 0
         self._server_date: datetime | None = None
+        self._server_date_noted_at = 0.0
         self.rate_limit_remaining: int | None = None
         self.rate_limit_limit: int | None = None
         self.rate_limit_reset: float | None = None
@@ -287,9 +288,15 @@ class HttpClient:
         """Requests left in the current rate-limit window, when the server told us and it has not reset."""
         if self.rate_limit_remaining is None:
             return None
-        if self.rate_limit_reset is not None and self.rate_limit_reset <= self._now():
+        if self.rate_limit_reset is not None and self.rate_limit_reset <= self._server_now_estimate():
             return None
         return self.rate_limit_remaining
+
+    def _server_now_estimate(self) -> float:
+        """The server's clock now: its last Date plus the local time elapsed since (skew-proof)."""
+        if self._server_date is None:
+            return self._now()
+        return self._server_date.timestamp() + max(0.0, self._now() - self._server_date_noted_at)
 
     def _now(self) -> float:
         return self._clock()
@@ -298,6 +305,7 @@ class HttpClient:
         date = parse_http_date(response.headers.get("date"))
         if date is not None:
             self._server_date = date
+            self._server_date_noted_at = self._now()
         names = self.rate_limit_headers
         remaining = _int_header(response.headers.get(names.remaining))
         if remaining is not None:
@@ -478,7 +486,8 @@ class HttpClient:
             location = clean_text(response.headers.get("location", ""), 200)
             where = f" to {location}" if location else ""
             return ApiError(
-                f"{self.platform_name} redirected {what}{where} ({status}); use that address as the server URL"
+                f"{self.platform_name} redirected {what}{where} ({status}); "
+                "use that address as the server URL"
             )
         return ApiError(f"{self.platform_name} answered {status} to {what}{said}")
 
@@ -510,10 +519,12 @@ class HttpClient:
             return NetworkError(f"could not reach {self.host} after {failures} attempts: {failure.problem}")
         if failure.kind == "server":
             return NetworkError(
-                f"{self.platform_name} at {self.host} kept failing after {failures} attempts: {failure.problem}"
+                f"{self.platform_name} at {self.host} kept failing after {failures} attempts: "
+                f"{failure.problem}"
             )
         return ApiError(
-            f"{self.platform_name} at {self.host} sent {failure.problem} for {what}, {failures} times in a row"
+            f"{self.platform_name} at {self.host} sent {failure.problem} for {what}, "
+            f"{failures} times in a row"
         )
 
     # -- waiting ---------------------------------------------------------------------------------------
