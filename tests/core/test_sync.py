@@ -127,3 +127,20 @@ async def test_own_handle_renamed_is_found_by_id(store, fake):
     fake.handles["1"] = "me-renamed"
     await sync_account(store, ACCOUNT, fake)
     assert store.accounts()[0].handle == "me-renamed"
+
+
+async def test_trickster_who_later_deletes_the_account_is_no_longer_listed(store, fake):
+    await sync_account(store, ACCOUNT, fake)
+    fake.followers.remove("100")
+    fake.tick()
+    await sync_account(store, ACCOUNT, fake)
+    assert [t.profile.id for t in AccountData.load(store, ACCOUNT).tricksters()] == ["100"]
+    fake.handles["100"] = "renamed-trickster"
+    fake.tick()
+    await sync_account(store, ACCOUNT, fake)
+    [t] = AccountData.load(store, ACCOUNT).tricksters()
+    assert t.profile.handle == "renamed-trickster"
+    fake.gone["100"] = GoneReason.SUSPENDED
+    fake.tick()
+    await sync_account(store, ACCOUNT, fake)
+    assert AccountData.load(store, ACCOUNT).tricksters() == []

@@ -133,8 +133,14 @@ async def _sync_locked(
     seen.update((p.id, p) for p in followers.accounts)
     seen[own.id] = own
     seen.update((pid, p) for pid, p in looked_up.items() if isinstance(p, Profile))
-    hydrated = await _hydrate(provider, seen, known, set(looked_up), options, observed_at, progress)
-    seen.update(hydrated)
+    departed = _departed(store, account, new_followers, looked_up)
+    hydrated = await _hydrate(provider, seen, known, departed, set(looked_up), options, observed_at, progress)
+    gone.update(
+        (pid, r.reason.value)
+        for pid, r in hydrated.items()
+        if isinstance(r, GoneAccount) and pid not in new_followers and pid not in new_following
+    )
+    seen.update((pid, p) for pid, p in hydrated.items() if isinstance(p, Profile))
 
     changed_profiles = {}
     for pid, profile in seen.items():
@@ -254,16 +260,31 @@ async def _classify(provider: Provider, ids: frozenset[str]) -> dict[str, Profil
     return results
 
 
+def _departed(
+    store: Store, account: TrackedAccount, followers: frozenset[str], looked_up: dict[str, object]
+) -> list[str]:
+    """Past unfollowers not seen in this sync: re-checked so a trickster who later deletes the account, or
+    renames it, is shown as it is now (they are in neither list, so nothing else would tell us)."""
+    gone = store.gone_ids(account.platform)
+    left = {
+        e.profile_id
+        for e in store.events(account.key)
+        if e.kind is EventKind.FOLLOWER_LOST and not e.gone
+    }
+    return sorted(left - followers - gone.keys() - looked_up.keys())
+
+
 async def _hydrate(
     provider: Provider,
     seen: dict[str, Profile],
     known: dict[str, Profile],
+    recheck: list[str],
     already: set[str],
     options: SyncOptions,
     observed_at: datetime,
     progress: SyncProgress | None,
-) -> dict[str, Profile]:
-    """Fetch full profiles within the budget: never-hydrated accounts first, then the stalest."""
+) -> dict[str, Profile | GoneAccount]:
+    """Fetch full profiles within the budget: past unfollowers, then never-hydrated accounts, then the stalest."""
     if options.hydrate_budget <= 0:
         return {}
     never: list[str] = []
@@ -278,16 +299,15 @@ async def _hydrate(
         elif previous.hydrated_at < limit:
             stale.append((previous.hydrated_at, pid))
     stale.sort()
-    wanted = (never + [pid for _, pid in stale])[: options.hydrate_budget]
+    wanted = (recheck + never + [pid for _, pid in stale])[: options.hydrate_budget]
     if not wanted:
         return {}
     if progress:
         progress("profiles", 0, len(wanted))
     try:
-        results = await provider.lookup(wanted, budget=options.hydrate_budget)
+        return await provider.lookup(wanted, budget=options.hydrate_budget)
     except ProviderError:
         return {}  # details are a nicety; the snapshot itself is complete without them
-    return {pid: p for pid, p in results.items() if isinstance(p, Profile)}
 
 
 def _events(
