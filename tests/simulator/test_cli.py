@@ -9,9 +9,31 @@ import httpx
 
 
 def test_standalone_prints_its_url_and_serves() -> None:
-    cmd = [sys.executable, "-m", "followtui.simulator", "--platform", "github", "--port", "0", "--seed", "1",
-           "--owner", "octocat", "--followers", "120", "--following", "40", "--latency-ms", "1",
-           "--fault-rate", "0", "--days", "2", "--token", "TOKEN"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "followtui.simulator",
+        "--platform",
+        "github",
+        "--port",
+        "0",
+        "--seed",
+        "1",
+        "--owner",
+        "octocat",
+        "--followers",
+        "120",
+        "--following",
+        "40",
+        "--latency-ms",
+        "1",
+        "--fault-rate",
+        "0",
+        "--days",
+        "2",
+        "--token",
+        "TOKEN",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         url = proc.stdout.readline().strip()

@@ -55,7 +55,7 @@ def test_each_fault_kind(world: World, kind: str) -> None:
         elif kind == "timeout":
             assert resp is None and isinstance(error, httpx.RemoteProtocolError) and elapsed >= 0.2
         elif kind == "truncated":
-            assert resp is None and "incomplete" in str(error) or "complete message body" in str(error)
+            assert (resp is None and "incomplete" in str(error)) or "complete message body" in str(error)
         elif kind == "malformed":
             assert resp is not None and resp.status_code == 200
             with pytest.raises(orjson.JSONDecodeError):
@@ -142,13 +142,17 @@ def test_latency_applies_to_api_routes_only(world: World) -> None:
 
 def test_concurrent_clients_see_consistent_pages(world: World) -> None:
     big = World.generate(seed=3, followers=3000, following=1000)
-    with SimulatorServer(big, latency_ms=5) as sim, httpx.Client(
-        base_url=sim.url, limits=httpx.Limits(max_connections=32)
-    ) as c:
+    with (
+        SimulatorServer(big, latency_ms=5) as sim,
+        httpx.Client(base_url=sim.url, limits=httpx.Limits(max_connections=32)) as c,
+    ):
         pages = list(range(1, 31))
         with ThreadPoolExecutor(max_workers=24) as pool:
-            results = list(pool.map(lambda p: c.get("/users/octocat/followers",
-                                                     params={"per_page": 100, "page": p}), pages))
+            results = list(
+                pool.map(
+                    lambda p: c.get("/users/octocat/followers", params={"per_page": 100, "page": p}), pages
+                )
+            )
         ids = [u["id"] for r in results for u in r.json()]
         assert ids == [row["id"] for row in big.truth("octocat")["followers"]]
         assert sim.stats()["by_route"]["followers"] == 30
@@ -166,7 +170,9 @@ def test_control_routes(world: World) -> None:
         assert c.get("/_sim/events", params={"since": since}).json() == world.events(since)
         assert c.get("/users/octocat").headers["date"] == "Wed, 07 Jan 2026 09:00:00 GMT"
         follower = world.truth("octocat")["followers"][0]
-        assert c.post("/_sim/change", json={"kind": "delete", "actor": follower["id"]}).json() == {"changed": True}
+        assert c.post("/_sim/change", json={"kind": "delete", "actor": follower["id"]}).json() == {
+            "changed": True
+        }
         assert c.get(f"/users/{follower['login']}").status_code == 404
         c.post("/_sim/token", json={"token": "second", "owner": "octocat"})
         assert c.get("/user", headers={"Authorization": "token second"}).status_code == 200

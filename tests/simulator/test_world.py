@@ -60,7 +60,10 @@ def test_accounts_have_realistic_variety() -> None:
 
 def test_hostile_share_plants_markup_and_escapes() -> None:
     world = World.generate(seed=4, followers=60, following=20, hostile_share=1.0)
-    texts = [f"{p['name']}|{p['bio']}" for p in (world.profile(r["id"]) for r in world.truth("octocat")["followers"])]
+    texts = [
+        f"{p['name']}|{p['bio']}"
+        for p in (world.profile(r["id"]) for r in world.truth("octocat")["followers"])
+    ]
     assert all(any(s in t for s in HOSTILE_SAMPLES) for t in texts)
     assert any("\x1b" in t for t in texts) and any("[/" in t for t in texts)
     assert orjson.loads(orjson.dumps(texts)) == texts  # JSON carries control characters escaped
@@ -73,8 +76,11 @@ def test_clock_and_manual_knobs() -> None:
     world = World.generate(seed=1, followers=20, following=10)
     start = world.now()
     assert start == datetime(2026, 1, 5, 9, tzinfo=UTC)
-    stranger = next(i for i in world.random_account_ids()
-                    if not world.is_following(i, "octocat") and not world.account(i).owner)
+    stranger = next(
+        i
+        for i in world.random_account_ids()
+        if not world.is_following(i, "octocat") and not world.account(i).owner
+    )
     assert world.follow(stranger, "octocat") is True
     assert world.follow(stranger, "octocat") is False  # already following: no event
     assert world.now() > start
@@ -145,7 +151,8 @@ def test_tricksters_follow_wait_for_the_follow_back_then_leave() -> None:
         elif e["kind"] == "unfollow" and e["target_id"] == owner:
             history[e["actor_id"]].append((e["day"], "unfollowed"))
     tricksters = [
-        acc for acc, steps in history.items()
+        acc
+        for acc, steps in history.items()
         if [s for _, s in steps] == ["followed", "followed_back", "unfollowed"] and world.account(acc).active
     ]
     assert len(tricksters) >= 3
@@ -154,8 +161,11 @@ def test_tricksters_follow_wait_for_the_follow_back_then_leave() -> None:
         if any(e["via"] == "trickster" and e["actor_id"] == acc for e in world.log):
             assert d2 == d1 + 1 and d3 >= d1 + 2
             assert world.is_following("octocat", acc) and not world.is_following(acc, "octocat")
-    repeaters = [acc for acc, steps in history.items()
-                 if [s for _, s in steps].count("followed") >= 2 and [s for _, s in steps].count("unfollowed") >= 2]
+    repeaters = [
+        acc
+        for acc, steps in history.items()
+        if [s for _, s in steps].count("followed") >= 2 and [s for _, s in steps].count("unfollowed") >= 2
+    ]
     assert repeaters
     for acc in repeaters:
         days = [d for d, s in history[acc] if s != "followed_back"]
@@ -174,13 +184,16 @@ def test_deletions_and_suspensions_are_not_unfollows() -> None:
     for e in gone:
         acc = world.account(e["actor_id"])
         assert acc.state == ("deleted" if e["kind"] == "delete" else "suspended")
-        later_unfollows = [x for x in world.log if x["kind"] == "unfollow" and x["actor_id"] == acc.id
-                           and x["at"] >= e["at"]]
+        later_unfollows = [
+            x for x in world.log if x["kind"] == "unfollow" and x["actor_id"] == acc.id and x["at"] >= e["at"]
+        ]
         assert later_unfollows == []
         assert world.account(e["login"]) is None or world.account(e["login"]).id == acc.id
     renames = [e for e in world.log if e["kind"] == "rename"]
-    assert renames and all(world.account(e["old_login"]) is None or world.account(e["old_login"]).id != e["actor_id"]
-                           for e in renames)
+    assert renames and all(
+        world.account(e["old_login"]) is None or world.account(e["old_login"]).id != e["actor_id"]
+        for e in renames
+    )
 
 
 def test_evolution_is_deterministic() -> None:

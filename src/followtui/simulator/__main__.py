@@ -31,21 +31,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--fault-rate", type=float, default=0.0)
     p.add_argument("--fault-seed", type=int, default=0)
     p.add_argument("--fault-kinds", default=",".join(ALL_KINDS), help="comma-separated")
-    p.add_argument("--rate-limit", type=int, default=5000, help="requests per hour per credential; 0 disables")
+    p.add_argument(
+        "--rate-limit", type=int, default=5000, help="requests per hour per credential; 0 disables"
+    )
     p.add_argument("--days", type=int, default=0, help="simulated days of history before serving")
-    p.add_argument("--token", action="append", default=[],
-                   help="TOKEN (for the first owner) or TOKEN=OWNER; repeatable")
+    p.add_argument(
+        "--token", action="append", default=[], help="TOKEN (for the first owner) or TOKEN=OWNER; repeatable"
+    )
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     owners = args.owner or ["octocat"]
-    world = World.generate(args.seed, owner=owners[0], followers=args.followers, following=args.following,
-                           mutual_share=args.mutual_share, hostile_share=args.hostile_share)
+    world = World.generate(
+        args.seed,
+        owner=owners[0],
+        followers=args.followers,
+        following=args.following,
+        mutual_share=args.mutual_share,
+        hostile_share=args.hostile_share,
+    )
     for login in owners[1:]:
-        world.add_owner(login, followers=args.followers, following=args.following,
-                        mutual_share=args.mutual_share)
+        world.add_owner(
+            login, followers=args.followers, following=args.following, mutual_share=args.mutual_share
+        )
     for spec in args.token:
         token, _, owner = spec.partition("=")
         world.add_token(token, owner or owners[0])
@@ -53,11 +63,22 @@ def main(argv: list[str] | None = None) -> int:
         world.advance_days(args.days)
     faults = None
     if args.fault_rate > 0:
-        faults = FaultPlan(rate=args.fault_rate, seed=args.fault_seed,
-                           kinds=tuple(k for k in args.fault_kinds.split(",") if k))
-    server = SimulatorServer(world, platform=args.platform, host=args.host, port=args.port,
-                             latency_ms=args.latency_ms, jitter_ms=args.jitter_ms, faults=faults,
-                             rate_limit=args.rate_limit, seed=args.seed)
+        faults = FaultPlan(
+            rate=args.fault_rate,
+            seed=args.fault_seed,
+            kinds=tuple(k for k in args.fault_kinds.split(",") if k),
+        )
+    server = SimulatorServer(
+        world,
+        platform=args.platform,
+        host=args.host,
+        port=args.port,
+        latency_ms=args.latency_ms,
+        jitter_ms=args.jitter_ms,
+        faults=faults,
+        rate_limit=args.rate_limit,
+        seed=args.seed,
+    )
     server.start()
     signal.signal(signal.SIGTERM, lambda *_: server._stopping.set())
     print(server.url, flush=True)

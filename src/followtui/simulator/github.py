@@ -78,8 +78,12 @@ class RateLimiter:
         with self._lock:
             bucket = self._bucket(key)
             used = int(bucket[1])
-            return {"limit": self.limit, "used": used, "remaining": max(0, self.limit - used),
-                    "reset": int(bucket[0] + self.window_s)}
+            return {
+                "limit": self.limit,
+                "used": used,
+                "remaining": max(0, self.limit - used),
+                "reset": int(bucket[0] + self.window_s),
+            }
 
     def headers(self, key: str) -> list[tuple[str, str]]:
         with self._lock:
@@ -224,12 +228,7 @@ class GitHubApp:
         if denied is not None:
             return denied
         key = _bucket_key(req, me)
-        for pattern, name in _ROUTES:
-            match = pattern.match(req.path)
-            if match is not None:
-                break
-        else:
-            name, match = "", None
+        name, match = _match(req.path)
         if name == "rate_limit" and req.method == "GET":
             return self._rate_limit(key)
         headers: list[tuple[str, str]] = []
@@ -237,8 +236,13 @@ class GitHubApp:
             allowed, headers = self.limiter.take(key)
             if not allowed:
                 who = f"user ID {me.id}" if me is not None else req.client_ip
-                return _error(403, f"API rate limit exceeded for {who}.", docs=RATE_DOCS, route="rate_limited",
-                              headers=headers)
+                return _error(
+                    403,
+                    f"API rate limit exceeded for {who}.",
+                    docs=RATE_DOCS,
+                    route="rate_limited",
+                    headers=headers,
+                )
         if match is None:
             resp = _error(404, "Not Found", route="not_found")
         else:
@@ -275,9 +279,16 @@ class GitHubApp:
                 assert me is not None
                 return self._follow(me, args[0], method)
             if name == "follow_check":
-                who, target = world.account(args[0], include_gone=False), world.account(args[1], include_gone=False)
+                who, target = (
+                    world.account(args[0], include_gone=False),
+                    world.account(args[1], include_gone=False),
+                )
                 ok = who is not None and target is not None and world.is_following(who, target)
-                return Response(204, route="follow_check") if ok else _error(404, "Not Found", route="follow_check")
+                return (
+                    Response(204, route="follow_check")
+                    if ok
+                    else _error(404, "Not Found", route="follow_check")
+                )
         return _error(404, "Not Found", route="not_found")
 
     def _follow(self, me: Account, login: str, method: str) -> Response:
@@ -315,8 +326,12 @@ class GitHubApp:
             return _error(404, "Rate limiting is not enabled.", route="rate_limit")
         core = self.limiter.peek(key)
         resources = {"core": core}
-        for name, limit in (("search", 30), ("graphql", self.limiter.limit), ("integration_manifest", 5000),
-                            ("code_search", 10)):
+        for name, limit in (
+            ("search", 30),
+            ("graphql", self.limiter.limit),
+            ("integration_manifest", 5000),
+            ("code_search", 10),
+        ):
             resources[name] = {"limit": limit, "used": 0, "remaining": limit, "reset": core["reset"]}
         body = {"resources": resources, "rate": dict(core, resource="core")}
         return json_response(200, body, route="rate_limit", headers=self.limiter.headers(key))
@@ -339,11 +354,19 @@ class GitHubApp:
         elif fault.variant < 0.5:  # primary limit: remaining 0 until a reset a few seconds ahead
             reset = int(time.time()) + plan.retry_after_s + 1
             who = "user ID" if req.headers.get("authorization") else req.client_ip
-            resp = _error(403, f"API rate limit exceeded for {who}.", docs=RATE_DOCS, route="fault", headers=[
-                ("x-ratelimit-limit", str(limit)), ("x-ratelimit-remaining", "0"),
-                ("x-ratelimit-used", str(limit)), ("x-ratelimit-reset", str(reset)),
-                ("x-ratelimit-resource", "core"),
-            ])
+            resp = _error(
+                403,
+                f"API rate limit exceeded for {who}.",
+                docs=RATE_DOCS,
+                route="fault",
+                headers=[
+                    ("x-ratelimit-limit", str(limit)),
+                    ("x-ratelimit-remaining", "0"),
+                    ("x-ratelimit-used", str(limit)),
+                    ("x-ratelimit-reset", str(reset)),
+                    ("x-ratelimit-resource", "core"),
+                ],
+            )
         else:  # secondary limit: retry-after, remaining still positive
             resp = _error(403, SECONDARY, docs=RATE_DOCS, route="fault", headers=[("retry-after", retry)])
         if self.limiter.enabled and not (fault.kind == "ratelimit" and fault.variant < 0.5):
@@ -351,6 +374,14 @@ class GitHubApp:
             resp.headers.extend(self.limiter.headers(_bucket_key(req, me)))
         resp.headers[:0] = self.common_headers()
         return resp
+
+
+def _match(path: str) -> tuple[str, re.Match[str] | None]:
+    for pattern, name in _ROUTES:
+        match = pattern.match(path)
+        if match is not None:
+            return name, match
+    return "", None
 
 
 def _bucket_key(req: Request, me: Account | None) -> str:

@@ -9,27 +9,32 @@ from __future__ import annotations
 
 import random
 
-_FIRST = (
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+_FIRST = _words(
     "alex ana ben carla chen dana eli emma felix gina hana ivan jade jon kai kim lars lea luca maya mei "
     "nico nina omar otto pia raj rosa sam sara tao tom uma vera wei yara yuki zoe ahmed priya diego "
     "ingrid kofi lena mateo noor olga pablo quinn ravi sofia tariq ugo viktor wanda xiao yusuf zara"
-).split()
-_WORD = (
+)
+_WORD = _words(
     "code dev hack byte bit pixel cloud data rust py go node stack loop func lambda vector kernel shell "
     "cat fox owl bear wolf panda otter moth crab frog tiger koala lynx raven moon star sun nova orbit "
     "neon echo zen flux spark quark ember frost storm river forest stone iron ninja wizard pilot maker"
-).split()
-_LAST = (
+)
+_LAST = _words(
     "smith garcia muller rossi dubois novak kowalski jensen silva tanaka kim nguyen patel okafor "
     "andersen schmidt ivanova costa haddad cohen larsen moreau kaya lopez wright fischer"
-).split()
+)
 _CJK = ("张伟", "王芳", "李娜", "山田太郎", "佐藤花子", "김민준", "이서연", "陈静", "鈴木一郎", "박지훈")
 _RTL = ("محمد علي", "فاطمة الزهراء", "דוד כהן", "שרה לוי", "علی رضایی", "יעל ברק")
 _EMOJI = ("✨", "🦀", "🐍", "🚀", "🌱", "☕", "🎧", "🏳️‍🌈", "👩‍💻", "🇺🇦", "🔥", "🐧")
-_TOPICS = (
+_TOPICS = _words(
     "python rust go typescript devops kubernetes machine-learning security linux open-source "
     "databases compilers gamedev embedded web accessibility design data-science music photography"
-).split()
+)
 _ROLES = ("engineer", "student", "maintainer", "researcher", "SRE", "designer", "hobbyist", "founder")
 _CITIES = ("Berlin", "Lagos", "São Paulo", "Tokyo", "Montréal", "Kraków", "Nairobi", "Seoul", "Tel Aviv", "")
 _COMPANIES = ("@acme", "Initech", "Globex", "@opensource-collective", "Umbrella Labs", "self-employed", "")
@@ -148,3 +153,50 @@ def make_details(rng: random.Random, kind: str, is_hostile: bool) -> dict[str, o
         "hireable": None if rng.random() < 0.8 else True,
         "twitter_username": None if rng.random() < 0.85 else f"{rng.choice(_FIRST)}{rng.randrange(100)}",
     }
+
+
+DAY = 86_400
+YEAR = 365 * DAY
+
+
+def make_profile(
+    rng: random.Random, kind: str, *, hostile: bool, ref: int, born: int | None
+) -> dict[str, object]:
+    """Text fields plus synthetic stats per archetype (times as epoch seconds, all before `ref` or `born`)."""
+    created = born if born is not None else ref - rng.randint(60 * DAY, 12 * YEAR)
+    last_active = ref - int(rng.expovariate(1 / (20 * DAY)))
+    followers = int(rng.lognormvariate(2.5, 1.4))
+    following = int(rng.lognormvariate(2.8, 1.2))
+    repos = int(rng.lognormvariate(2.3, 1.1))
+    if kind == "inactive":
+        last_active = ref - rng.randint(200 * DAY, 5 * YEAR)
+    elif kind == "elite":  # many followers, follows almost no one
+        followers, following, repos = rng.randint(5_000, 500_000), rng.randint(0, 5), rng.randint(20, 300)
+    elif kind == "farmer":  # follows 6-60x more than follow it
+        following = rng.randint(5_000, 50_000)
+        followers = following // rng.randint(6, 60)
+    elif kind == "newbie":  # brand-new, empty, following thousands
+        if born is None:
+            created = ref - rng.randint(DAY, 30 * DAY)
+        followers, following, repos = rng.randint(0, 10), rng.randint(1_000, 7_000), 0
+    elif kind in ("bot", "org"):
+        following = 0
+        followers = rng.randint(0, 60) if kind == "bot" else rng.randint(50, 20_000)
+    elif kind == "owner":
+        created = ref - rng.randint(5 * YEAR, 10 * YEAR)
+        last_active = ref - rng.randint(0, DAY)
+    if born is not None:
+        last_active = max(last_active, born)
+    last_active = max(last_active, created)
+    profile = make_details(rng, kind, hostile)
+    profile.update(
+        created_at=created,
+        updated_at=max(created, last_active - rng.randint(0, 30 * DAY)),
+        last_active_at=last_active,
+        followers_count=followers,
+        following_count=following,
+        public_repos=repos,
+        public_gists=rng.randint(0, 3) * (rng.random() < 0.3),
+        has_avatar=kind != "newbie" or rng.random() < 0.2,
+    )
+    return profile

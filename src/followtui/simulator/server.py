@@ -7,6 +7,7 @@ wire. Each response goes out in one write on a TCP_NODELAY socket: split writes 
 
 from __future__ import annotations
 
+import contextlib
 import random
 import socket
 import struct
@@ -100,10 +101,8 @@ class SimulatorServer:
         with self._stats_lock:
             conns = list(self._conns)
         for conn in conns:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         if self._thread is not None:
             self._thread.join(timeout=5)
 
@@ -127,8 +126,13 @@ class SimulatorServer:
     def reset_stats(self) -> None:
         with self._stats_lock:
             self._stats: dict[str, Any] = {
-                "requests": 0, "api_requests": 0, "control_requests": 0,
-                "by_route": {}, "by_status": {}, "faults": {}, "started": time.time(),
+                "requests": 0,
+                "api_requests": 0,
+                "control_requests": 0,
+                "by_route": {},
+                "by_status": {},
+                "faults": {},
+                "started": time.time(),
             }
 
     def _count(self, *, control: bool, route: str = "", status: int = 0, fault: str = "") -> None:
@@ -146,7 +150,9 @@ class SimulatorServer:
     def stats(self) -> dict[str, Any]:
         with self._stats_lock:
             s = self._stats
-            out = dict(s, by_route=dict(s["by_route"]), by_status=dict(s["by_status"]), faults=dict(s["faults"]))
+            out = dict(
+                s, by_route=dict(s["by_route"]), by_status=dict(s["by_status"]), faults=dict(s["faults"])
+            )
         out["uptime_s"] = round(time.time() - out.pop("started"), 3)
         return out
 
@@ -224,10 +230,8 @@ class _Handler(BaseHTTPRequestHandler):
     def finish(self) -> None:
         with self.sim._stats_lock:
             self.sim._conns.discard(self.connection)
-        try:
+        with contextlib.suppress(OSError):
             super().finish()
-        except OSError:
-            pass
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -271,19 +275,15 @@ class _Handler(BaseHTTPRequestHandler):
     def reset(self) -> None:
         """Abort with a TCP RST and no response at all."""
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
-        except OSError:
-            pass
 
     def drop(self) -> None:
         """Close the connection (after a hang or a short body) without finishing the response."""
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 def _handler_for(sim: SimulatorServer) -> type[_Handler]:

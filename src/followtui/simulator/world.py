@@ -147,14 +147,18 @@ class World:
             mutual = round(mutual_share * min(followers, following))
             total = followers + following - mutual
             reusable = [i for i in self._ids if not self._accounts[i].owner and self._accounts[i].active]
-            reused = rng.sample(reusable, min(len(reusable), int(total * overlap))) if self._owners[1:] else []
+            reused = (
+                rng.sample(reusable, min(len(reusable), int(total * overlap))) if self._owners[1:] else []
+            )
             people: list[int] = []
             for i in range(total):
                 if i < len(reused):
                     people.append(reused[i])
                     continue
-                picker = _PICK_FOLLOWER if i < followers - mutual else (
-                    _PICK_MUTUAL if i < followers else _PICK_FOLLOWING
+                picker = (
+                    _PICK_FOLLOWER
+                    if i < followers - mutual
+                    else (_PICK_MUTUAL if i < followers else _PICK_FOLLOWING)
                 )
                 people.append(self._new_account(rng, picker(rng)).id)
             if reused:
@@ -178,7 +182,12 @@ class World:
                 self._add_edge(owner, other, ts)
 
     def _new_account(
-        self, rng: random.Random, kind: str, *, login: str | None = None, id: int | None = None,
+        self,
+        rng: random.Random,
+        kind: str,
+        *,
+        login: str | None = None,
+        id: int | None = None,
         born: int | None = None,
     ) -> Account:
         if id is None:
@@ -284,47 +293,9 @@ class World:
             return out
 
     def _make_details(self, acc: Account) -> dict[str, Any]:
-        """Synthetic stats per archetype, seeded by the account id so they never depend on request order."""
+        """Seeded by the account id, so details never depend on the order requests arrive in."""
         rng = random.Random(self.seed * 1_000_003 + acc.id)
-        ref = self.start_ts
-        kind = acc.kind
-        created = acc.born if acc.born is not None else ref - rng.randint(60 * DAY, 12 * YEAR)
-        last_active = ref - int(rng.expovariate(1 / (20 * DAY)))
-        followers = int(rng.lognormvariate(2.5, 1.4))
-        following = int(rng.lognormvariate(2.8, 1.2))
-        repos = int(rng.lognormvariate(2.3, 1.1))
-        if kind == "inactive":
-            last_active = ref - rng.randint(200 * DAY, 5 * YEAR)
-        elif kind == "elite":
-            followers, following, repos = rng.randint(5_000, 500_000), rng.randint(0, 5), rng.randint(20, 300)
-        elif kind == "farmer":
-            following = rng.randint(5_000, 50_000)
-            followers = following // rng.randint(6, 60)
-        elif kind == "newbie":
-            if acc.born is None:
-                created = ref - rng.randint(DAY, 30 * DAY)
-            followers, following, repos = rng.randint(0, 10), rng.randint(1_000, 7_000), 0
-        elif kind in ("bot", "org"):
-            following = 0
-            followers = rng.randint(0, 60) if kind == "bot" else rng.randint(50, 20_000)
-        elif kind == "owner":
-            created = ref - rng.randint(5 * YEAR, 10 * YEAR)
-            last_active = ref - rng.randint(0, DAY)
-        if acc.born is not None:
-            last_active = max(last_active, acc.born)
-        last_active = max(last_active, created)
-        details = names.make_details(rng, kind, acc.hostile)
-        details.update(
-            created_at=created,
-            updated_at=max(created, last_active - rng.randint(0, 30 * DAY)),
-            last_active_at=last_active,
-            followers_count=followers,
-            following_count=following,
-            public_repos=repos,
-            public_gists=rng.randint(0, 3) * (rng.random() < 0.3),
-            has_avatar=kind not in ("newbie",) or rng.random() < 0.2,
-        )
-        return details
+        return names.make_profile(rng, acc.kind, hostile=acc.hostile, ref=self.start_ts, born=acc.born)
 
     def truth(self, owner: str | int) -> dict[str, Any]:
         """What a perfect client would see right now: active followers and following, most recent first."""
@@ -358,7 +329,7 @@ class World:
     # ------------------------------------------------------------------ changing (knobs for tests)
 
     def _manual(self, op: tuple[Any, ...], via: str) -> bool:
-        """Apply a forced change one simulated second after the last one; the clock moves only if it applied."""
+        """Apply a forced change one simulated second on; the clock moves only when the change applied."""
         if self._apply(op, self._now + 1, via):
             self._now += 1
             return True
@@ -485,8 +456,14 @@ class World:
             for e in new:
                 by_kind[e["kind"]] = by_kind.get(e["kind"], 0) + 1
                 by_via[e["via"]] = by_via.get(e["via"], 0) + 1
-            return {"days": n, "day": self.day, "now": iso(self._now), "events": len(new),
-                    "by_kind": by_kind, "by_via": by_via}
+            return {
+                "days": n,
+                "day": self.day,
+                "now": iso(self._now),
+                "events": len(new),
+                "by_kind": by_kind,
+                "by_via": by_via,
+            }
 
     def schedule(self, day: int, offset: int, op: tuple[Any, ...], via: str) -> None:
         """Queue a change for a later day (`offset` seconds into that day); used by multi-day scenarios."""
