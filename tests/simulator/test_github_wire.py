@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from email.utils import parsedate_to_datetime
 
 import httpx
@@ -185,13 +186,25 @@ def test_primary_rate_limit_exhaustion() -> None:
         assert blocked.status_code == 403
         assert blocked.headers["x-ratelimit-remaining"] == "0"
         assert blocked.json()["message"].startswith("API rate limit exceeded for ")
-        assert int(blocked.headers["x-ratelimit-reset"]) > int(blocked.headers["x-ratelimit-used"])
+        date = int(parsedate_to_datetime(blocked.headers["date"]).timestamp())
+        assert 3500 < int(blocked.headers["x-ratelimit-reset"]) - date <= 3600  # reset on the Date clock
         rate = c.get("/rate_limit").json()  # /rate_limit itself never counts
         assert rate["rate"]["remaining"] == 0 and rate["resources"]["core"]["limit"] == 3
     with SimulatorServer(world, rate_limit=0) as sim:
         resp = httpx.get(f"{sim.url}/users/octocat")
         assert resp.status_code == 200 and "x-ratelimit-limit" not in resp.headers
         assert httpx.get(f"{sim.url}/rate_limit").status_code == 404
+
+
+def test_rate_limit_window_resets(world: World) -> None:
+    with SimulatorServer(world, rate_limit=2, rate_window_s=0.4) as sim, httpx.Client(base_url=sim.url) as c:
+        assert [c.get("/users/octocat").status_code for _ in range(3)] == [200, 200, 403]
+        world.advance_days(1)  # the simulated clock jumps; the reset moves with it
+        blocked = c.get("/users/octocat")
+        date = int(parsedate_to_datetime(blocked.headers["date"]).timestamp())
+        assert blocked.status_code == 403 and 0 <= int(blocked.headers["x-ratelimit-reset"]) - date <= 1
+        time.sleep(0.45)
+        assert c.get("/users/octocat").headers["x-ratelimit-remaining"] == "1"
 
 
 def test_unknown_route_is_github_404(client: httpx.Client) -> None:

@@ -9,9 +9,11 @@ profile routes, page-number pagination with an absolute `Link` header, `x-rateli
 from __future__ import annotations
 
 import base64
+import math
 import re
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -46,11 +48,18 @@ _ROUTES = [
 
 
 class RateLimiter:
-    """GitHub's primary limit: `limit` requests per credential per window of wall-clock seconds."""
+    """GitHub's primary limit: `limit` requests per credential per window of wall-clock seconds.
 
-    def __init__(self, limit: int = 5000, window_s: float = 3600) -> None:
+    Windows run on the wall clock, but `reset` is reported on `clock` (the simulated one that also stamps
+    the Date header), so `reset - Date` is the true wait, as on GitHub where both come from one clock.
+    """
+
+    def __init__(
+        self, limit: int = 5000, window_s: float = 3600, clock: Callable[[], int] | None = None
+    ) -> None:
         self.limit = limit
         self.window_s = window_s
+        self.clock = clock or (lambda: int(time.time()))
         self._buckets: dict[str, list[float]] = {}  # key -> [window start, used]
         self._lock = threading.Lock()
 
@@ -82,8 +91,11 @@ class RateLimiter:
                 "limit": self.limit,
                 "used": used,
                 "remaining": max(0, self.limit - used),
-                "reset": int(bucket[0] + self.window_s),
+                "reset": self.reset_at(bucket),
             }
+
+    def reset_at(self, bucket: list[float]) -> int:
+        return self.clock() + math.ceil(max(0.0, bucket[0] + self.window_s - time.time()))
 
     def headers(self, key: str) -> list[tuple[str, str]]:
         with self._lock:
@@ -95,7 +107,7 @@ class RateLimiter:
             ("x-ratelimit-limit", str(self.limit)),
             ("x-ratelimit-remaining", str(max(0, self.limit - used))),
             ("x-ratelimit-used", str(used)),
-            ("x-ratelimit-reset", str(int(bucket[0] + self.window_s))),
+            ("x-ratelimit-reset", str(self.reset_at(bucket))),
             ("x-ratelimit-resource", "core"),
         ]
 
@@ -120,7 +132,7 @@ class GitHubApp:
         oldest_shape_share: float = 0.03,
     ) -> None:
         self.world = world
-        self.limiter = RateLimiter(rate_limit, rate_window_s)
+        self.limiter = RateLimiter(rate_limit, rate_window_s, clock=world.now_ts)
         self.old_shape_share = old_shape_share
         self.oldest_shape_share = oldest_shape_share
         self._request_ids = 0
@@ -352,7 +364,7 @@ class GitHubApp:
         elif fault.kind == "429":
             resp = _error(429, SECONDARY, docs=RATE_DOCS, route="fault", headers=[("retry-after", retry)])
         elif fault.variant < 0.5:  # primary limit: remaining 0 until a reset a few seconds ahead
-            reset = int(time.time()) + plan.retry_after_s + 1
+            reset = self.world.now_ts() + plan.retry_after_s + 1
             who = "user ID" if req.headers.get("authorization") else req.client_ip
             resp = _error(
                 403,
