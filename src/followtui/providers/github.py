@@ -431,7 +431,7 @@ def _canonical(url: httpx.URL) -> str:
 
 def _clean_url(value: object) -> str:
     url = clean_text(value, MAX_URL)
-    if not url.startswith(("https://", "http://")) or any(ch.isspace() for ch in url):
+    if not url.startswith(("https://", "http://")) or not url.isprintable() or " " in url:
         return ""
     return url
 
