@@ -18,8 +18,10 @@ test: $(BIN)/followtui
 	$(BIN)/python -m pytest -q
 
 check: test
-	$(BIN)/pip install --quiet ruff
+	$(BIN)/pip install --quiet ruff mypy
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy src/followtui --ignore-missing-imports
 
 bench: $(BIN)/followtui
 	$(BIN)/python bench/run.py

@@ -51,9 +51,7 @@ def make_profiles(n_followers: int, n_following: int) -> tuple[dict[str, Profile
 def commit(store: Store, profiles, followers, following, status=SyncStatus.BASELINE) -> None:
     report = SyncReport(ACCOUNT.key, status, NOW, NOW, 0.0, observed_at=NOW,
                         followers=len(followers), following=len(following))  # fmt: skip
-    store.commit_sync(
-        SyncCommit(ACCOUNT, Profile(id="1", handle="bench"), followers, following, profiles, [], report)
-    )
+    store.commit_sync(SyncCommit(ACCOUNT, Profile(id="1", handle="bench"), followers, following, profiles, [], report))
 
 
 def timed(fn) -> float:  # type: ignore[no-untyped-def]
@@ -69,7 +67,7 @@ def bench_commit(size: int, repeat: int) -> dict[str, float]:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "plain.json"
 
-            def plain_dump() -> None:
+            def plain_dump(path: Path = path) -> None:
                 docs = [codec.profile_to_doc("github", p) for p in profiles.values()]
                 payload = orjson.dumps({"profiles": docs, "followers": sorted(followers),
                                         "following": sorted(following)})  # fmt: skip
@@ -82,8 +80,8 @@ def bench_commit(size: int, repeat: int) -> dict[str, float]:
             store = Store(Path(tmp) / "store")
             store.ensure()
             store.add_account(ACCOUNT)
-            first.append(timed(lambda: commit(store, profiles, followers, following)))
-            resync.append(timed(lambda: commit(store, {}, followers, following, SyncStatus.OK)))
+            first.append(timed(lambda store=store: commit(store, profiles, followers, following)))
+            resync.append(timed(lambda store=store: commit(store, {}, followers, following, SyncStatus.OK)))
     p, f, r = (statistics.median(x) for x in (plain, first, resync))
     return {"plain_s": p, "first_commit_s": f, "resync_commit_s": r, "ratio": f / p}
 

@@ -10,7 +10,8 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-class Platform(str, enum.Enum):
+
+class Platform(enum.StrEnum):
     GITHUB = "github"
     BLUESKY = "bluesky"
     MASTODON = "mastodon"
@@ -51,7 +52,7 @@ class Profile:
         return self.following_count / self.followers_count
 
 
-class GoneReason(str, enum.Enum):
+class GoneReason(enum.StrEnum):
     """Why an account no longer exists for us; a gone follower is not an unfollow."""
 
     DELETED = "deleted"
@@ -76,7 +77,7 @@ class FollowList:
     requests: int
 
 
-class EventKind(str, enum.Enum):
+class EventKind(enum.StrEnum):
     FOLLOWER_GAINED = "follower_gained"
     FOLLOWER_LOST = "follower_lost"
     FOLLOWING_ADDED = "following_added"
@@ -117,7 +118,7 @@ class TrackedAccount:
         return f"{self.platform}:{self.handle}"
 
 
-class SyncStatus(str, enum.Enum):
+class SyncStatus(enum.StrEnum):
     OK = "ok"
     BASELINE = "baseline"
     SUSPECT = "suspect"

@@ -68,8 +68,9 @@ class FakeProvider:
                 out[pid] = GoneAccount(pid, self.gone[pid])
             else:
                 p = self._profile(pid)
-                out[pid] = Profile(id=p.id, handle=p.handle, followers_count=10, following_count=10,
-                                   hydrated_at=self.clock)
+                out[pid] = Profile(
+                    id=p.id, handle=p.handle, followers_count=10, following_count=10, hydrated_at=self.clock
+                )
         return out
 
     def server_time(self) -> datetime:

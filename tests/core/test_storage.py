@@ -47,9 +47,8 @@ def test_corrupt_file_is_reported_with_its_name_and_kept(tmp_path):
     write_json_atomically(path, {"v": 2})
     path.write_bytes(b'{"v": 2, "trunc')
     f = DataFile(path)
-    with pytest.raises(StoreCorruptError) as info:
-        with f.transaction() as db:
-            db.table("a").insert({"x": 1})
+    with pytest.raises(StoreCorruptError) as info, f.transaction() as db:
+        db.table("a").insert({"x": 1})
     assert str(path) in str(info.value) and "data.json.bak" in str(info.value)
     assert path.read_bytes() == b'{"v": 2, "trunc'  # never silently reset
 
@@ -57,9 +56,8 @@ def test_corrupt_file_is_reported_with_its_name_and_kept(tmp_path):
 def test_lock_held_elsewhere_is_busy(tmp_path):
     f = DataFile(tmp_path / "data.json", lock_timeout_s=0.2)
     other = DataFile(tmp_path / "data.json", lock_timeout_s=0.2)
-    with f.transaction():
-        with pytest.raises(StoreBusyError), other.transaction():
-            pass
+    with f.transaction(), pytest.raises(StoreBusyError), other.transaction():
+        pass
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")

@@ -104,14 +104,10 @@ async def make_github(sleeps: Sleeps):
     """Build GitHubProviders over a MockTransport handler; closes their clients afterwards."""
     clients: list[httpx.AsyncClient] = []
 
-    def make(
-        handler: Callable[[httpx.Request], Any], base_url: str = API, token: str | None = None, **kw: Any
-    ):
+    def make(handler: Callable[[httpx.Request], Any], base_url: str = API, token: str | None = None, **kw: Any):
         client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
         clients.append(client)
-        kw.setdefault(
-            "retry", RetryPolicy(attempts=4, base_delay_s=0.01, max_delay_s=0.05, rng=random.Random(7))
-        )
+        kw.setdefault("retry", RetryPolicy(attempts=4, base_delay_s=0.01, max_delay_s=0.05, rng=random.Random(7)))
         kw.setdefault("sleep", sleeps)
         return GitHubProvider(base_url, token, client=client, **kw)
 

@@ -71,9 +71,7 @@ async def test_secondary_rate_limit_with_retry_after_is_waited_out(make_github, 
 async def test_secondary_rate_limit_longer_than_allowed_is_an_error(make_github):
     envelope = recorded("github", "ratelimit_secondary_403_retry_after.json")
     github = make_github(lambda r: envelope_response(envelope), max_wait_s=30)
-    with pytest.raises(
-        RateLimitError, match="secondary rate limit reached; it asks us to wait 1 min"
-    ) as info:
+    with pytest.raises(RateLimitError, match="secondary rate limit reached; it asks us to wait 1 min") as info:
         await github.lookup_self("jacquev6")
     assert info.value.retry_in_s == 60
 

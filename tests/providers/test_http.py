@@ -166,9 +166,7 @@ async def test_exhausted_network_retries_name_the_host_and_the_failure(make_gith
 
 async def test_exhausted_server_errors_are_a_network_error(make_github):
     handler, _calls = _flaky([503] * 10)
-    with pytest.raises(
-        NetworkError, match=r"api\.github\.com kept failing after 4 attempts: server error 503"
-    ):
+    with pytest.raises(NetworkError, match=r"api\.github\.com kept failing after 4 attempts: server error 503"):
         await make_github(handler).fetch_followers(_me())
 
 
@@ -271,9 +269,7 @@ async def test_secondary_limit_403_with_retry_after_waits_then_succeeds(make_git
     def handler(request):
         calls["n"] += 1
         if calls["n"] == 1:
-            return json_response(
-                403, {"message": "You have exceeded a secondary rate limit."}, {"retry-after": "1"}
-            )
+            return json_response(403, {"message": "You have exceeded a secondary rate limit."}, {"retry-after": "1"})
         return json_response(200, [])
 
     await make_github(handler).fetch_followers(_me())
@@ -395,9 +391,7 @@ async def test_oversized_bodies_are_refused():
         return httpx.Response(200, content=b"[" + b"1," * 5000 + b"1]")
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-        http = HttpClient(
-            "https://api.github.com", platform_name="GitHub", client=client, max_body_bytes=1000
-        )
+        http = HttpClient("https://api.github.com", platform_name="GitHub", client=client, max_body_bytes=1000)
         with pytest.raises(ApiError, match="larger than"):
             await http.get_json("/users/alice/followers")
         assert http.requests_made == 1

@@ -51,9 +51,7 @@ def test_some_accounts_use_the_older_shapes(client: httpx.Client) -> None:
 
 def test_full_user_has_recorded_fields_and_real_counts(client: httpx.Client, world: World) -> None:
     nvie = next(
-        e
-        for e in recorded("user_following_put_delete_check_sequence.json")
-        if e["request"]["url"].endswith("/nvie")
+        e for e in recorded("user_following_put_delete_check_sequence.json") if e["request"]["url"].endswith("/nvie")
     )
     user = client.get("/users/OCTOCAT").json()  # logins are case-insensitive
     assert set(nvie["body"]) <= set(user)
@@ -117,9 +115,7 @@ def test_pages_reach_exactly_the_truth(client: httpx.Client, world: World) -> No
         got = fetch_all(client, f"/users/octocat/{which}", per_page=100)
         assert [(u["id"], u["login"]) for u in got] == [(r["id"], r["login"]) for r in truth[which]]
     authed = httpx.Client(base_url=str(client.base_url), headers=auth())
-    assert [u["id"] for u in fetch_all(authed, "/user/followers", per_page=37)] == [
-        r["id"] for r in truth["followers"]
-    ]
+    assert [u["id"] for u in fetch_all(authed, "/user/followers", per_page=37)] == [r["id"] for r in truth["followers"]]
     by_id = fetch_all(client, f"/user/{truth['owner']['id']}/following", per_page=100)
     assert [u["id"] for u in by_id] == [r["id"] for r in truth["following"]]
 
@@ -213,9 +209,7 @@ def test_unknown_route_is_github_404(client: httpx.Client) -> None:
 
 
 def test_bot_logins_with_brackets_resolve(client: httpx.Client, world: World) -> None:
-    bots = [
-        a for a in map(world.account, world.random_account_ids()) if a and "[bot]" in a.login and a.active
-    ]
+    bots = [a for a in map(world.account, world.random_account_ids()) if a and "[bot]" in a.login and a.active]
     assert bots
     resp = client.get(f"/user/{bots[0].id}")
     assert resp.json()["login"] == bots[0].login

@@ -155,9 +155,7 @@ def test_concurrent_clients_see_consistent_pages(world: World) -> None:
         pages = list(range(1, 31))
         with ThreadPoolExecutor(max_workers=24) as pool:
             results = list(
-                pool.map(
-                    lambda p: c.get("/users/octocat/followers", params={"per_page": 100, "page": p}), pages
-                )
+                pool.map(lambda p: c.get("/users/octocat/followers", params={"per_page": 100, "page": p}), pages)
             )
         ids = [u["id"] for r in results for u in r.json()]
         assert ids == [row["id"] for row in big.truth("octocat")["followers"]]
@@ -176,9 +174,7 @@ def test_control_routes(world: World) -> None:
         assert c.get("/_sim/events", params={"since": since}).json() == world.events(since)
         assert c.get("/users/octocat").headers["date"] == "Wed, 07 Jan 2026 09:00:00 GMT"
         follower = world.truth("octocat")["followers"][0]
-        assert c.post("/_sim/change", json={"kind": "delete", "actor": follower["id"]}).json() == {
-            "changed": True
-        }
+        assert c.post("/_sim/change", json={"kind": "delete", "actor": follower["id"]}).json() == {"changed": True}
         assert c.get(f"/users/{follower['login']}").status_code == 404
         c.post("/_sim/token", json={"token": "second", "owner": "octocat"})
         assert c.get("/user", headers={"Authorization": "token second"}).status_code == 200

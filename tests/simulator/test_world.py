@@ -60,10 +60,7 @@ def test_accounts_have_realistic_variety() -> None:
 
 def test_hostile_share_plants_markup_and_escapes() -> None:
     world = World.generate(seed=4, followers=60, following=20, hostile_share=1.0)
-    texts = [
-        f"{p['name']}|{p['bio']}"
-        for p in (world.profile(r["id"]) for r in world.truth("octocat")["followers"])
-    ]
+    texts = [f"{p['name']}|{p['bio']}" for p in (world.profile(r["id"]) for r in world.truth("octocat")["followers"])]
     assert all(any(s in t for s in HOSTILE_SAMPLES) for t in texts)
     assert any("\x1b" in t for t in texts) and any("[/" in t for t in texts)
     assert orjson.loads(orjson.dumps(texts)) == texts  # JSON carries control characters escaped
@@ -77,9 +74,7 @@ def test_clock_and_manual_knobs() -> None:
     start = world.now()
     assert start == datetime(2026, 1, 5, 9, tzinfo=UTC)
     stranger = next(
-        i
-        for i in world.random_account_ids()
-        if not world.is_following(i, "octocat") and not world.account(i).owner
+        i for i in world.random_account_ids() if not world.is_following(i, "octocat") and not world.account(i).owner
     )
     assert world.follow(stranger, "octocat") is True
     assert world.follow(stranger, "octocat") is False  # already following: no event
@@ -191,8 +186,7 @@ def test_deletions_and_suspensions_are_not_unfollows() -> None:
         assert world.account(e["login"]) is None or world.account(e["login"]).id == acc.id
     renames = [e for e in world.log if e["kind"] == "rename"]
     assert renames and all(
-        world.account(e["old_login"]) is None or world.account(e["old_login"]).id != e["actor_id"]
-        for e in renames
+        world.account(e["old_login"]) is None or world.account(e["old_login"]).id != e["actor_id"] for e in renames
     )
 
 

@@ -39,7 +39,10 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     data_dir: str = typer.Option(
-        None, "--data-dir", metavar="PATH", help=f"where followtui keeps its data (env {ENV_DATA_DIR}; default: your user data dir)"
+        None,
+        "--data-dir",
+        metavar="PATH",
+        help=f"where followtui keeps its data (env {ENV_DATA_DIR}; default: your user data dir)",
     ),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="print the version"),
 ) -> None:

@@ -29,7 +29,9 @@ def add(
 
 @app.command("list")
 @handle_errors
-def list_accounts(json_output: bool = typer.Option(False, "--json", help="one JSON document on stdout")) -> None:
+def list_accounts(
+    json_output: bool = typer.Option(False, "--json", help="one JSON document on stdout"),
+) -> None:
     """The tracked accounts and their last sync."""
     from followtui.core.codec import iso
 

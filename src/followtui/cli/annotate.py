@@ -50,9 +50,7 @@ def tag(
 
     key, label = resolve_ref(account_ref)
     new = _tags(tags)
-    result = STATE.store().annotate(
-        key, lambda a: replace(a, tags=tuple(dict.fromkeys([*a.tags, *new])))
-    )
+    result = STATE.store().annotate(key, lambda a: replace(a, tags=tuple(dict.fromkeys([*a.tags, *new]))))
     message(f"{label}: tags {', '.join(result.tags) or '(none)'}")
 
 

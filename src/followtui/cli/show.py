@@ -20,7 +20,17 @@ ROW_FIELDS = [
 TRICKSTER_FIELDS = [
     *ROW_FIELDS, "followed_at", "followed_back_at", "unfollowed_at", "times", "stayed_after_follow_back_s"
 ]  # fmt: skip
-HISTORY_COLUMNS = ["day", "gained", "lost", "gone", "added", "removed", "followers", "following", "tricksters"]
+HISTORY_COLUMNS = [
+    "day",
+    "gained",
+    "lost",
+    "gone",
+    "added",
+    "removed",
+    "followers",
+    "following",
+    "tricksters",
+]
 
 
 def _check_format(fmt: str) -> str:
@@ -117,7 +127,5 @@ def history(
         except ValueError:
             raise UsageError(f"--since wants a date like 2026-01-31, not {since!r}") from None
     data = _load(account)
-    rows = [
-        {name: getattr(day, name) for name in HISTORY_COLUMNS} for day in data.history(since=start)
-    ]
+    rows = [{name: getattr(day, name) for name in HISTORY_COLUMNS} for day in data.history(since=start)]
     emit(rows, HISTORY_COLUMNS, fmt, {"account": data.account.label, "days": rows})

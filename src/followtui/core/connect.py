@@ -60,12 +60,12 @@ async def add_account(
 async def sync_tracked(
     store: Store,
     account: TrackedAccount,
-    options: SyncOptions = SyncOptions(),
+    options: SyncOptions | None = None,
     progress: SyncProgress | None = None,
     on_wait: WaitCallback | None = None,
 ) -> SyncReport:
     provider = provider_for(account, on_wait=on_wait)
     try:
-        return await sync_account(store, account, provider, options, progress)
+        return await sync_account(store, account, provider, options or SyncOptions(), progress)
     finally:
         await provider.aclose()

@@ -154,7 +154,10 @@ class DataFile:
     def __init__(self, path: Path, *, lock_timeout_s: float = 10.0) -> None:
         self.path = path
         self.lock = FileLock(
-            str(path.with_name(path.name + ".lock")), timeout=lock_timeout_s, mode=FILE_MODE, thread_local=False
+            str(path.with_name(path.name + ".lock")),
+            timeout=lock_timeout_s,
+            mode=FILE_MODE,
+            thread_local=False,
         )
 
     def load(self) -> dict[str, Any]:

@@ -153,7 +153,9 @@ class Store:
         with self.snapshots.transaction() as db:
             # Existing profiles are updated in place in the loaded data (one pass, no per-document
             # TinyDB query); the inserts and the sync record below make the transaction write it once.
-            raw_profiles: dict[str, dict[str, Any]] = db.storage.read().setdefault("profiles", {})
+            tables = db.storage.read()
+            assert tables is not None  # the in-memory storage always holds a dict
+            raw_profiles: dict[str, dict[str, Any]] = tables.setdefault("profiles", {})
             by_key = {doc.get("key", ""): doc for doc in raw_profiles.values()}
             new_docs = []
             for profile in commit.profiles.values():

@@ -8,8 +8,9 @@ its own failure. A good sync commits profiles, the new sets, every change and it
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -83,10 +84,8 @@ async def sync_account(
             requests=provider.requests_made,
             message=str(exc)[:500],
         )
-        try:
+        with contextlib.suppress(Exception):  # the original failure is what the user needs to see
             store.record_failed_sync(report)
-        except Exception:  # the original failure is what the user needs to see
-            pass
         raise
     finally:
         lock.release()
@@ -261,16 +260,12 @@ async def _classify(provider: Provider, ids: frozenset[str]) -> dict[str, Profil
 
 
 def _departed(
-    store: Store, account: TrackedAccount, followers: frozenset[str], looked_up: dict[str, object]
+    store: Store, account: TrackedAccount, followers: frozenset[str], looked_up: Mapping[str, object]
 ) -> list[str]:
     """Past unfollowers not seen in this sync: re-checked so a trickster who later deletes the account, or
     renames it, is shown as it is now (they are in neither list, so nothing else would tell us)."""
     gone = store.gone_ids(account.platform)
-    left = {
-        e.profile_id
-        for e in store.events(account.key)
-        if e.kind is EventKind.FOLLOWER_LOST and not e.gone
-    }
+    left = {e.profile_id for e in store.events(account.key) if e.kind is EventKind.FOLLOWER_LOST and not e.gone}
     return sorted(left - followers - gone.keys() - looked_up.keys())
 
 

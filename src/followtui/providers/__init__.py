@@ -38,9 +38,7 @@ __all__ = [
 ]
 
 
-def make_provider(
-    platform: str, server: str | None = None, token: str | None = None, **options: Any
-) -> Provider:
+def make_provider(platform: str, server: str | None = None, token: str | None = None, **options: Any) -> Provider:
     """A provider for `platform` talking to `server` (None: the platform's public service).
 
     `options` go to the provider's constructor (per_page, concurrency, retry, max_wait_s, timeout_s,

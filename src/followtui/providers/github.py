@@ -196,9 +196,7 @@ class GitHubProvider:
     async def is_following(self, login: str) -> bool:
         """Whether the token's user follows `login` (204 yes, 404 no)."""
         self._need_token("check whom you follow")
-        answer = await self._http.request(
-            "GET", f"/user/following/{_q(login)}", expect_json=False, accept=(404,)
-        )
+        answer = await self._http.request("GET", f"/user/following/{_q(login)}", expect_json=False, accept=(404,))
         return answer.status != 404
 
     async def _action(self, method: str, login: str) -> None:
@@ -331,9 +329,7 @@ class GitHubProvider:
             return GoneAccount(account_id, GoneReason.DELETED)
         profile = self._full_profile(answer.data, f"user id {clean_text(account_id, 64)}")
         if profile.id != account_id:
-            raise ApiError(
-                f"GitHub answered user id {profile.id} when asked for {clean_text(account_id, 64)}"
-            )
+            raise ApiError(f"GitHub answered user id {profile.id} when asked for {clean_text(account_id, 64)}")
         return profile
 
     def _list_profile(self, item: Any, where: str) -> Profile:

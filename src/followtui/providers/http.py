@@ -311,9 +311,7 @@ class HttpClient:
         if remaining is not None:
             self.rate_limit_remaining = remaining
             self.rate_limit_limit = _int_header(response.headers.get(names.limit))
-            self.rate_limit_reset = parse_reset(
-                response.headers.get(names.reset), _server_now(response, self._now())
-            )
+            self.rate_limit_reset = parse_reset(response.headers.get(names.reset), _server_now(response, self._now()))
 
     async def aclose(self) -> None:
         if self._owns_client:
@@ -486,8 +484,7 @@ class HttpClient:
             location = clean_text(response.headers.get("location", ""), 200)
             where = f" to {location}" if location else ""
             return ApiError(
-                f"{self.platform_name} redirected {what}{where} ({status}); "
-                "use that address as the server URL"
+                f"{self.platform_name} redirected {what}{where} ({status}); use that address as the server URL"
             )
         return ApiError(f"{self.platform_name} answered {status} to {what}{said}")
 
@@ -519,12 +516,10 @@ class HttpClient:
             return NetworkError(f"could not reach {self.host} after {failures} attempts: {failure.problem}")
         if failure.kind == "server":
             return NetworkError(
-                f"{self.platform_name} at {self.host} kept failing after {failures} attempts: "
-                f"{failure.problem}"
+                f"{self.platform_name} at {self.host} kept failing after {failures} attempts: {failure.problem}"
             )
         return ApiError(
-            f"{self.platform_name} at {self.host} sent {failure.problem} for {what}, "
-            f"{failures} times in a row"
+            f"{self.platform_name} at {self.host} sent {failure.problem} for {what}, {failures} times in a row"
         )
 
     # -- waiting ---------------------------------------------------------------------------------------

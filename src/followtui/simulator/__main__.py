@@ -31,9 +31,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--fault-rate", type=float, default=0.0)
     p.add_argument("--fault-seed", type=int, default=0)
     p.add_argument("--fault-kinds", default=",".join(ALL_KINDS), help="comma-separated")
-    p.add_argument(
-        "--rate-limit", type=int, default=5000, help="requests per hour per credential; 0 disables"
-    )
+    p.add_argument("--rate-limit", type=int, default=5000, help="requests per hour per credential; 0 disables")
     p.add_argument("--days", type=int, default=0, help="simulated days of history before serving")
     p.add_argument(
         "--token", action="append", default=[], help="TOKEN (for the first owner) or TOKEN=OWNER; repeatable"
@@ -53,9 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         hostile_share=args.hostile_share,
     )
     for login in owners[1:]:
-        world.add_owner(
-            login, followers=args.followers, following=args.following, mutual_share=args.mutual_share
-        )
+        world.add_owner(login, followers=args.followers, following=args.following, mutual_share=args.mutual_share)
     for spec in args.token:
         token, _, owner = spec.partition("=")
         world.add_token(token, owner or owners[0])

@@ -54,9 +54,7 @@ class RateLimiter:
     the Date header), so `reset - Date` is the true wait, as on GitHub where both come from one clock.
     """
 
-    def __init__(
-        self, limit: int = 5000, window_s: float = 3600, clock: Callable[[], int] | None = None
-    ) -> None:
+    def __init__(self, limit: int = 5000, window_s: float = 3600, clock: Callable[[], int] | None = None) -> None:
         self.limit = limit
         self.window_s = window_s
         self.clock = clock or (lambda: int(time.time()))
@@ -296,11 +294,7 @@ class GitHubApp:
                     world.account(args[1], include_gone=False),
                 )
                 ok = who is not None and target is not None and world.is_following(who, target)
-                return (
-                    Response(204, route="follow_check")
-                    if ok
-                    else _error(404, "Not Found", route="follow_check")
-                )
+                return Response(204, route="follow_check") if ok else _error(404, "Not Found", route="follow_check")
         return _error(404, "Not Found", route="not_found")
 
     def _follow(self, me: Account, login: str, method: str) -> Response:

@@ -159,9 +159,7 @@ DAY = 86_400
 YEAR = 365 * DAY
 
 
-def make_profile(
-    rng: random.Random, kind: str, *, hostile: bool, ref: int, born: int | None
-) -> dict[str, object]:
+def make_profile(rng: random.Random, kind: str, *, hostile: bool, ref: int, born: int | None) -> dict[str, object]:
     """Text fields plus synthetic stats per archetype (times as epoch seconds, all before `ref` or `born`)."""
     created = born if born is not None else ref - rng.randint(60 * DAY, 12 * YEAR)
     last_active = ref - int(rng.expovariate(1 / (20 * DAY)))

@@ -150,9 +150,7 @@ class SimulatorServer:
     def stats(self) -> dict[str, Any]:
         with self._stats_lock:
             s = self._stats
-            out = dict(
-                s, by_route=dict(s["by_route"]), by_status=dict(s["by_status"]), faults=dict(s["faults"])
-            )
+            out = dict(s, by_route=dict(s["by_route"]), by_status=dict(s["by_status"]), faults=dict(s["faults"]))
         out["uptime_s"] = round(time.time() - out.pop("started"), 3)
         return out
 

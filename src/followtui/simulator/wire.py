@@ -46,9 +46,7 @@ class Response:
             return "Unknown"
 
 
-def json_response(
-    status: int, payload: object, *, route: str = "", headers: list[tuple[str, str]] | None = None
-):
+def json_response(status: int, payload: object, *, route: str = "", headers: list[tuple[str, str]] | None = None):
     return Response(
         status,
         [("Content-Type", "application/json; charset=utf-8"), *(headers or [])],

@@ -147,18 +147,14 @@ class World:
             mutual = round(mutual_share * min(followers, following))
             total = followers + following - mutual
             reusable = [i for i in self._ids if not self._accounts[i].owner and self._accounts[i].active]
-            reused = (
-                rng.sample(reusable, min(len(reusable), int(total * overlap))) if self._owners[1:] else []
-            )
+            reused = rng.sample(reusable, min(len(reusable), int(total * overlap))) if self._owners[1:] else []
             people: list[int] = []
             for i in range(total):
                 if i < len(reused):
                     people.append(reused[i])
                     continue
                 picker = (
-                    _PICK_FOLLOWER
-                    if i < followers - mutual
-                    else (_PICK_MUTUAL if i < followers else _PICK_FOLLOWING)
+                    _PICK_FOLLOWER if i < followers - mutual else (_PICK_MUTUAL if i < followers else _PICK_FOLLOWING)
                 )
                 people.append(self._new_account(rng, picker(rng)).id)
             if reused:
@@ -439,8 +435,7 @@ class World:
             for _ in range(n):
                 t0 = self._now
                 actions: list[tuple[int, int, tuple[Any, ...], str]] = [
-                    (t0 + offset, seq, op, via)
-                    for seq, (offset, op, via) in enumerate(self._pending.pop(self.day, []))
+                    (t0 + offset, seq, op, via) for seq, (offset, op, via) in enumerate(self._pending.pop(self.day, []))
                 ]
                 for owner_id in self._owners:
                     if self._accounts[owner_id].active:
