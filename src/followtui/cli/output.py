@@ -5,16 +5,14 @@ Nothing here parses markup: text from the network is printed as plain, already-c
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import orjson
+from followtui.core.export import csv_safe, to_csv, to_json
 
 FORMATS = ("table", "json", "csv")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|")
+__all__ = ["FORMATS", "csv_safe", "emit", "message", "to_csv", "to_table", "write_json"]
 
 
 def message(text: str) -> None:
@@ -24,39 +22,8 @@ def message(text: str) -> None:
 
 
 def write_json(document: Any) -> None:
-    sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode() + "\n")
+    sys.stdout.write(to_json(document))
     sys.stdout.flush()
-
-
-def csv_safe(value: Any) -> str:
-    """A spreadsheet must never run a cell as a formula: prefix risky cells with a quote."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple)):
-        value = ";".join(str(v) for v in value)
-    text = str(value)
-    if text.startswith(_FORMULA_START) and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([csv_safe(row.get(c)) for c in columns])
-    return buffer.getvalue()
 
 
 def to_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], max_width: int = 40) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import typer
 
@@ -13,13 +12,6 @@ from followtui.core.exit_codes import UsageError
 
 PROFILE_COLUMNS = ["handle", "display_name", "followers_count", "following_count", "ratio", "tags", "keep"]
 TRICKSTER_COLUMNS = ["handle", "display_name", "times", "followed_at", "followed_back_at", "unfollowed_at"]
-ROW_FIELDS = [
-    "id", "handle", "display_name", "followers_count", "following_count", "posts_count", "ratio", "bio", "url",
-    "created_at", "last_active_at", "bot", "tags", "note", "keep",
-]  # fmt: skip
-TRICKSTER_FIELDS = [
-    *ROW_FIELDS, "followed_at", "followed_back_at", "unfollowed_at", "times", "stayed_after_follow_back_s"
-]  # fmt: skip
 HISTORY_COLUMNS = [
     "day",
     "gained",
@@ -47,30 +39,6 @@ def _load(account_ref: str | None):  # type: ignore[no-untyped-def]
     return AccountData.load(store, account)
 
 
-def profile_row(data: Any, profile: Any) -> dict[str, Any]:
-    from followtui.core.codec import iso
-
-    note = data.annotation(profile.id)
-    ratio = profile.ratio
-    return {
-        "id": profile.id,
-        "handle": profile.handle,
-        "display_name": profile.display_name,
-        "followers_count": profile.followers_count,
-        "following_count": profile.following_count,
-        "posts_count": profile.posts_count,
-        "ratio": round(ratio, 3) if ratio is not None else None,
-        "bio": profile.bio,
-        "url": profile.url,
-        "created_at": iso(profile.created_at),
-        "last_active_at": iso(profile.last_active_at),
-        "bot": profile.bot,
-        "tags": list(note.tags),
-        "note": note.note,
-        "keep": note.keep,
-    }
-
-
 @handle_errors
 def show(
     pane: str = typer.Argument(..., help="followers | following | mutuals | fans | nonfollowers | tricksters"),
@@ -80,6 +48,7 @@ def show(
     """Print one pane of an account."""
     from followtui.core.analysis import PANES
     from followtui.core.codec import iso
+    from followtui.core.export import ROW_FIELDS, TRICKSTER_FIELDS, profile_row
 
     fmt = _check_format(fmt)
     if pane not in PANES:
@@ -88,18 +57,10 @@ def show(
     if pane == "tricksters":
         rows = []
         for t in data.tricksters():
-            row = profile_row(data, t.profile)
-            row.update(
-                followed_at=iso(t.followed_at),
-                followed_back_at=iso(t.followed_back_at),
-                unfollowed_at=iso(t.unfollowed_at),
-                times=t.times,
-                stayed_after_follow_back_s=t.stayed_after_follow_back_s,
-            )
-            rows.append(row)
+            rows.append(profile_row(t.profile, data.annotation(t.profile.id), t))
         columns = TRICKSTER_COLUMNS if fmt == "table" else TRICKSTER_FIELDS
     else:
-        rows = [profile_row(data, p) for p in data.pane(pane)]
+        rows = [profile_row(p, data.annotation(p.id)) for p in data.pane(pane)]
         columns = PROFILE_COLUMNS if fmt == "table" else ROW_FIELDS
     last = data.last_sync()
     document = {

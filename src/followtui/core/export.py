@@ -1,0 +1,90 @@
+"""Rows of a pane as plain dicts, and their CSV/JSON forms: one implementation for `show` and the TUI's export.
+
+CSV cells a spreadsheet would run as formulas are neutralised here, once, for every caller.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+
+from followtui.core.codec import iso
+from followtui.models import Annotation, Profile, Trickster
+
+ROW_FIELDS = [
+    "id", "handle", "display_name", "followers_count", "following_count", "posts_count", "ratio", "bio", "url",
+    "created_at", "last_active_at", "bot", "tags", "note", "keep",
+]  # fmt: skip
+TRICKSTER_FIELDS = [
+    *ROW_FIELDS, "followed_at", "followed_back_at", "unfollowed_at", "times", "stayed_after_follow_back_s",
+]  # fmt: skip
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|")
+
+
+def profile_row(profile: Profile, note: Annotation, trickster: Trickster | None = None) -> dict[str, Any]:
+    ratio = profile.ratio
+    row: dict[str, Any] = {
+        "id": profile.id,
+        "handle": profile.handle,
+        "display_name": profile.display_name,
+        "followers_count": profile.followers_count,
+        "following_count": profile.following_count,
+        "posts_count": profile.posts_count,
+        "ratio": round(ratio, 3) if ratio is not None else None,
+        "bio": profile.bio,
+        "url": profile.url,
+        "created_at": iso(profile.created_at),
+        "last_active_at": iso(profile.last_active_at),
+        "bot": profile.bot,
+        "tags": list(note.tags),
+        "note": note.note,
+        "keep": note.keep,
+    }
+    if trickster is not None:
+        row.update(
+            followed_at=iso(trickster.followed_at),
+            followed_back_at=iso(trickster.followed_back_at),
+            unfollowed_at=iso(trickster.unfollowed_at),
+            times=trickster.times,
+            stayed_after_follow_back_s=trickster.stayed_after_follow_back_s,
+        )
+    return row
+
+
+def csv_safe(value: Any) -> str:
+    """A spreadsheet must never run a cell as a formula: prefix risky cells with a quote."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        value = ";".join(str(v) for v in value)
+    text = str(value)
+    if text.startswith(_FORMULA_START) and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([csv_safe(row.get(c)) for c in columns])
+    return buffer.getvalue()
+
+
+def to_json(document: Any) -> str:
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode() + "\n"
