@@ -41,6 +41,8 @@ class Profile:
     default_avatar: bool | None = None
     #: When a full profile (with counts) was fetched; None for a bare list entry.
     hydrated_at: datetime | None = None
+    #: (when, followers_count) each time a hydration saw the count change; bounded, oldest first.
+    followers_history: tuple[tuple[datetime, int], ...] = ()
 
     @property
     def ratio(self) -> float | None:

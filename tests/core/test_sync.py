@@ -144,3 +144,18 @@ async def test_trickster_who_later_deletes_the_account_is_no_longer_listed(store
     fake.tick()
     await sync_account(store, ACCOUNT, fake)
     assert AccountData.load(store, ACCOUNT).tricksters() == []
+
+
+def test_profile_follower_history_records_changes_only():
+    from datetime import UTC, datetime, timedelta
+
+    from followtui.core.codec import merge_profile, profile_from_doc, profile_to_doc
+    from followtui.models import Profile
+
+    t = datetime(2026, 1, 5, tzinfo=UTC)
+    p = None
+    for day, count in enumerate([10, 10, 12, 12, 9]):
+        p = merge_profile(p, Profile(id="7", handle="x", followers_count=count, hydrated_at=t + timedelta(days=day)))
+    p = merge_profile(p, Profile(id="7", handle="x"))  # a bare list entry keeps the history
+    assert [n for _, n in p.followers_history] == [10, 12, 9]
+    assert profile_from_doc(profile_to_doc("github", p)) == p

@@ -6,6 +6,7 @@ generic path is several times slower.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,13 +56,30 @@ _PROFILE_PLAIN = (
 )
 
 
+HISTORY_LIMIT = 60
+
+
 def profile_to_doc(platform: str, profile: Profile) -> dict[str, Any]:
     doc: dict[str, Any] = {"key": f"{platform}:{profile.id}", "id": profile.id}
     for name in _PROFILE_PLAIN:
         doc[name] = getattr(profile, name)
     for name in _PROFILE_TIMES:
         doc[name] = iso(getattr(profile, name))
+    if profile.followers_history:
+        doc["followers_history"] = [[iso(at), n] for at, n in profile.followers_history]
     return doc
+
+
+def _history_from_doc(value: Any) -> tuple[tuple[datetime, int], ...]:
+    if not isinstance(value, list):
+        return ()
+    out = []
+    for item in value:
+        if isinstance(item, list) and len(item) == 2 and isinstance(item[1], int):
+            at = parse_iso(item[0])
+            if at is not None:
+                out.append((at, item[1]))
+    return tuple(out)
 
 
 def profile_from_doc(doc: dict[str, Any]) -> Profile:
@@ -81,13 +99,23 @@ def profile_from_doc(doc: dict[str, Any]) -> Profile:
         bot=doc.get("bot"),
         default_avatar=doc.get("default_avatar"),
         hydrated_at=parse_iso(doc.get("hydrated_at")),
+        followers_history=_history_from_doc(doc.get("followers_history")),
     )
+
+
+def _with_history(old: Profile | None, new: Profile) -> Profile:
+    """A hydrated profile carries on the account's follower-count history, adding a point when it changed."""
+    history = old.followers_history if old else ()
+    count, at = new.followers_count, new.hydrated_at
+    if count is not None and at is not None and (not history or history[-1][1] != count):
+        history = (*history, (at, count))[-HISTORY_LIMIT:]
+    return replace(new, followers_history=history)
 
 
 def merge_profile(old: Profile | None, new: Profile) -> Profile:
     """A list entry carries less than a hydrated profile: keep what we knew unless the new one says more."""
     if old is None or new.hydrated_at is not None:
-        return new
+        return _with_history(old, new)
     return Profile(
         id=new.id,
         handle=new.handle or old.handle,
@@ -104,6 +132,7 @@ def merge_profile(old: Profile | None, new: Profile) -> Profile:
         bot=new.bot if new.bot is not None else old.bot,
         default_avatar=new.default_avatar if new.default_avatar is not None else old.default_avatar,
         hydrated_at=old.hydrated_at,
+        followers_history=old.followers_history,
     )
 
 

@@ -212,11 +212,27 @@ class Store:
 
     def annotate(self, key: str, change: Callable[[Annotation], Annotation]) -> Annotation:
         """Read-modify-write one account's annotation under the lock, so concurrent writers lose nothing."""
+        return self.annotate_many([key], change)[key]
+
+    def annotate_many(
+        self, keys: Iterable[str], change: Callable[[Annotation], Annotation]
+    ) -> dict[str, Annotation]:
+        """The same change to many accounts (a bulk action on marked rows) in one locked write."""
+        results: dict[str, Annotation] = {}
         with self.annotation_file.transaction() as db:
             table = db.table("annotations")
-            doc = table.get(Query().key == key)
-            current = codec.annotation_from_doc(doc) if isinstance(doc, dict) else Annotation(key=key)
-            updated = change(current)
-            if updated != current:
-                table.upsert(codec.annotation_to_doc(updated), Query().key == key)
-        return updated
+            current = {doc["key"]: doc for doc in table.all()}
+            new_docs = []
+            for key in dict.fromkeys(keys):
+                before = codec.annotation_from_doc(current[key]) if key in current else Annotation(key=key)
+                after = change(before)
+                results[key] = after
+                if after == before:
+                    continue
+                if key in current:
+                    table.update(codec.annotation_to_doc(after), doc_ids=[current[key].doc_id])
+                else:
+                    new_docs.append(codec.annotation_to_doc(after))
+            if new_docs:
+                table.insert_multiple(new_docs)
+        return results

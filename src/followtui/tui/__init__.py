@@ -1,0 +1,1 @@
+"""The terminal UI (Textual). Reads and writes through `followtui.core` only."""
