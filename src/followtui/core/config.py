@@ -1,0 +1,307 @@
+"""The user's settings, read once from `config.toml`, and the UI's own remembered choices.
+
+A broken config never stops the app: whatever is wrong falls back to its default and is described in
+`Settings.problems`, so the TUI can say so once. The app never rewrites config.toml; what it remembers by itself
+(the last theme picked in the UI) lives in `ui-state.json` in the data dir. Headless: no Textual here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from followtui.core.paths import ENV_DATA_DIR
+from followtui.core.storage import (
+    FILE_MODE,
+    StoreError,
+    ensure_private_dir,
+    read_json_file,
+    write_json_atomically,
+)
+from followtui.sanitize import clean_text
+
+ENV_CONFIG_DIR = "FOLLOWTUI_CONFIG_DIR"
+CONFIG_FILE = "config.toml"
+THEMES_DIR = "themes"
+UI_STATE_FILE = "ui-state.json"
+
+DEFAULT_PRESET_TAGS: tuple[str, ...] = ("friend", "work", "family", "spam", "later")
+DEFAULT_HYDRATE_BUDGET = 100
+MAX_PRESET_TAGS = 9  # keys 1–9
+MAX_TAG = 64  # the same bound as `followtui tag`
+MAX_HYDRATE_BUDGET = 100_000
+MAX_KEY_NAME = 40
+
+_BINDING_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,63}")
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+
+DEFAULT_CONFIG_TEXT = """\
+# followtui configuration. Every setting is optional: remove the leading "# " to change one.
+# Changes are read when followtui starts. Problems in this file are reported in the app, never fatal.
+
+# The theme to start with: followtui-dark, followtui-light, followtui-high-contrast, followtui-mono, one of
+# Textual's own (textual-dark, nord, gruvbox, …) or one of yours: put NAME.toml files in the "themes" folder
+# next to this file. A theme picked inside the app is remembered and wins over this line; `--theme` wins over both.
+# theme = "followtui-dark"
+
+# Remap keys: binding id = "key" or "key1,key2". The help screen (press ?) lists every binding id.
+[keys]
+# "app.quit" = "q,ctrl+q"
+
+[tags]
+# Tags toggled on the selected account by the keys 1–9, in this order (at most 9).
+# presets = ["friend", "work", "family", "spam", "later"]
+
+[sync]
+# How many profile look-ups a sync may spend on details (counts, bios, last post) for new and stale accounts.
+# hydrate_budget = 100
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything config.toml decides, with defaults filled in and every complaint about it in `problems`."""
+
+    config_dir: Path
+    theme: str | None = None
+    keymap: dict[str, str] = field(default_factory=dict)
+    preset_tags: tuple[str, ...] = DEFAULT_PRESET_TAGS
+    hydrate_budget: int = DEFAULT_HYDRATE_BUDGET
+    problems: tuple[str, ...] = ()
+
+    @property
+    def themes_dir(self) -> Path:
+        return self.config_dir / THEMES_DIR
+
+    @property
+    def config_file(self) -> Path:
+        return self.config_dir / CONFIG_FILE
+
+
+def default_config_dir() -> Path:
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("followtui", appauthor=False))
+
+
+def resolve_config_dir(data_dir: Path, explicit_data_dir: bool, *, env: Mapping[str, str] | None = None) -> Path:
+    """FOLLOWTUI_CONFIG_DIR, else the data dir when the user chose it (a self-contained setup), else the platform's."""
+    environ = os.environ if env is None else env
+    from_env = environ.get(ENV_CONFIG_DIR)
+    if from_env:
+        return Path(from_env).expanduser()
+    if explicit_data_dir:
+        return Path(data_dir).expanduser()
+    return default_config_dir()
+
+
+def data_dir_is_explicit(cli_data_dir: str | os.PathLike[str] | None, *, env: Mapping[str, str] | None = None) -> bool:
+    """True when --data-dir or FOLLOWTUI_DATA_DIR chose the data dir (the `explicit_data_dir` of resolve_config_dir)."""
+    environ = os.environ if env is None else env
+    return bool(cli_data_dir) or bool(environ.get(ENV_DATA_DIR))
+
+
+def load_settings(config_dir: Path) -> Settings:
+    """Read config_dir/config.toml; a missing file means all defaults, a broken one means defaults plus problems."""
+    path = Path(config_dir) / CONFIG_FILE
+    problems: list[str] = []
+    data = _read_toml(path, problems)
+    values: dict[str, Any] = {}
+    if data is not None:
+        values = _parse(data, _Reporter(path, problems))
+    return Settings(config_dir=Path(config_dir), problems=tuple(problems), **values)
+
+
+def _read_toml(path: Path, problems: list[str]) -> dict[str, Any] | None:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        problems.append(f"config file {path}: cannot read it ({exc.strerror or exc}); using the defaults")
+        return None
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        problems.append(f"config file {path}: not UTF-8 text (byte {exc.start}); using the defaults")
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(f"config file {path}: {toml_error_text(exc)}; using the defaults")
+    return None
+
+
+def toml_error_text(exc: tomllib.TOMLDecodeError) -> str:
+    """'line 3, column 7: Invalid value' from tomllib's 'Invalid value (at line 3, column 7)'."""
+    message = str(exc)
+    lineno, colno = getattr(exc, "lineno", None), getattr(exc, "colno", None)  # attributes since Python 3.14
+    match = _TOML_POSITION.search(message)
+    if match:
+        message = message[: match.start()]
+        lineno, colno = lineno or int(match.group(1)), colno or int(match.group(2))
+    if lineno:
+        return f"line {lineno}, column {colno}: {message}"
+    return message
+
+
+def quote(value: object, limit: int = 60) -> str:
+    """A user-supplied key or value as safe message text: repr() escapes controls and bidi marks."""
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+@dataclass(slots=True)
+class _Reporter:
+    path: Path
+    problems: list[str]
+
+    def __call__(self, where: str, what: str) -> None:
+        self.problems.append(f"config file {self.path}: {where}: {what}")
+
+
+_TYPE_NAMES = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a table"}
+
+
+def _type_name(value: object) -> str:
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def _parse(data: dict[str, Any], report: _Reporter) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    sections = {"keys": _parse_keys, "tags": _parse_tags, "sync": _parse_sync}
+    for key, value in data.items():
+        if key == "theme":
+            theme = _parse_theme(value, report)
+            if theme is not None:
+                values["theme"] = theme
+        elif key in sections:
+            if not isinstance(value, dict):
+                report(f"[{key}]", f"should be a table, found {_type_name(value)}; ignored")
+                continue
+            values.update(sections[key](value, report))
+        else:
+            report(quote(key), "unknown setting, ignored (known: theme, [keys], [tags], [sync])")
+    return values
+
+
+def _parse_theme(value: object, report: _Reporter) -> str | None:
+    if not isinstance(value, str):
+        report("theme", f"should be a string, found {_type_name(value)}; ignored")
+        return None
+    name = clean_text(value, 64)
+    if not name:
+        report("theme", "is empty; ignored")
+        return None
+    return name
+
+
+def _parse_keys(table: dict[str, Any], report: _Reporter) -> dict[str, Any]:
+    keymap: dict[str, str] = {}
+    for binding_id, value in table.items():
+        where = f"[keys] {quote(binding_id)}"
+        if not _BINDING_ID.fullmatch(binding_id):
+            report(where, "is not a binding id (like app.quit); ignored")
+            continue
+        if not isinstance(value, str):
+            report(where, f'should be a string like "q" or "q,ctrl+q", found {_type_name(value)}; ignored')
+            continue
+        keys = [k.strip() for k in value.split(",")]
+        bad = [k for k in keys if not k or len(k) > MAX_KEY_NAME or not k.isprintable() or " " in k]
+        if bad:
+            report(where, f"{quote(value)} is not a comma-separated list of keys; ignored")
+            continue
+        keymap[binding_id] = ",".join(keys)
+    return {"keymap": keymap}
+
+
+def _parse_tags(table: dict[str, Any], report: _Reporter) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key != "presets":
+            report(f"[tags] {quote(key)}", "unknown setting, ignored (known: presets)")
+        elif not isinstance(value, list):
+            report("[tags] presets", f"should be a list of strings, found {_type_name(value)}; using the defaults")
+        else:
+            values["preset_tags"] = _preset_tags(value, report)
+    return values
+
+
+def _preset_tags(items: list[Any], report: _Reporter) -> tuple[str, ...]:
+    tags: list[str] = []
+    for position, item in enumerate(items, start=1):
+        where = f"[tags] presets item {position}"
+        if not isinstance(item, str):
+            report(where, f"should be a string, found {_type_name(item)}; skipped")
+            continue
+        tag = clean_text(item, MAX_TAG)
+        if not tag:
+            report(where, "is empty (after removing control characters); skipped")
+        elif tag in tags:
+            report(where, f"{quote(tag)} is listed twice; skipped")
+        else:
+            tags.append(tag)
+    if len(tags) > MAX_PRESET_TAGS:
+        dropped = ", ".join(quote(t) for t in tags[MAX_PRESET_TAGS:])
+        report("[tags] presets", f"at most {MAX_PRESET_TAGS} (keys 1–9); ignored {dropped}")
+        tags = tags[:MAX_PRESET_TAGS]
+    return tuple(tags)
+
+
+def _parse_sync(table: dict[str, Any], report: _Reporter) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key != "hydrate_budget":
+            report(f"[sync] {quote(key)}", "unknown setting, ignored (known: hydrate_budget)")
+        elif isinstance(value, bool) or not isinstance(value, int):
+            report("[sync] hydrate_budget", f"should be a whole number, found {_type_name(value)}; using the default")
+        elif not 0 <= value <= MAX_HYDRATE_BUDGET:
+            report("[sync] hydrate_budget", f"should be between 0 and {MAX_HYDRATE_BUDGET}; using the default")
+        else:
+            values["hydrate_budget"] = value
+    return values
+
+
+def write_default_config(config_dir: Path) -> bool:
+    """Write the commented default config.toml so users can discover the options; never touch an existing one."""
+    config_dir = Path(config_dir)
+    ensure_private_dir(config_dir)
+    path = config_dir / CONFIG_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(DEFAULT_CONFIG_TEXT)
+    return True
+
+
+def load_ui_state(data_dir: Path, problems: list[str] | None = None) -> dict[str, Any]:
+    """The UI's remembered choices ({} when none); a corrupt file is ignored and described in `problems`."""
+    path = Path(data_dir) / UI_STATE_FILE
+    try:
+        return read_json_file(path) or {}
+    except StoreError as exc:
+        if problems is not None:
+            why = exc.__cause__ or exc
+            problems.append(f"ui state file {path} is unreadable ({why}); ignored, saved UI choices start afresh")
+        return {}
+
+
+def save_ui_state(data_dir: Path, **changes: Any) -> str | None:
+    """Merge `changes` into ui-state.json (a None value forgets the key). Returns a problem message on failure."""
+    path = Path(data_dir) / UI_STATE_FILE
+    try:
+        ensure_private_dir(Path(data_dir))
+        state = load_ui_state(data_dir)
+        for key, value in changes.items():
+            if value is None:
+                state.pop(key, None)
+            else:
+                state[key] = value
+        write_json_atomically(path, state)
+    except StoreError as exc:
+        return f"could not remember the UI choice: {exc}"
+    return None
