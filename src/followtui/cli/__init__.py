@@ -44,13 +44,15 @@ def root(
         metavar="PATH",
         help=f"where followtui keeps its data (env {ENV_DATA_DIR}; default: your user data dir)",
     ),
+    theme: str = typer.Option(None, "--theme", help="colour theme for the terminal UI (remembered)"),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="print the version"),
 ) -> None:
     STATE.data_dir_option = data_dir
+    STATE.theme = theme
     if ctx.invoked_subcommand is None:
-        from followtui.cli.overview import overview
+        from followtui.cli.tui import open_main_tui
 
-        overview()
+        open_main_tui(theme)
 
 
 def hoist_global_options(argv: list[str]) -> list[str]:

@@ -20,6 +20,7 @@ class State:
     """Set by the root callback; commands read it through `state()`."""
 
     data_dir_option: str | None = None
+    theme: str | None = None
 
     @property
     def data_dir(self) -> Path:

@@ -23,37 +23,58 @@ def demo(
     following: int = typer.Option(None, "--following", min=10, max=200_000, help="default: 2/3 of followers"),
     days: int = typer.Option(6, "--days", min=1, max=60, help="simulated days of history to build"),
     seed: int = typer.Option(7, "--seed", help="the simulated network's seed"),
+    headless: bool = typer.Option(False, "--headless", help="print a summary instead of opening the UI"),
+    theme: str = typer.Option(None, "--theme", help="colour theme for the terminal UI"),
 ) -> None:
-    """Build a simulated account with days of history, sync it for real over loopback, and show it."""
-    explicit = STATE.data_dir_option
-    with tempfile.TemporaryDirectory(prefix="followtui-demo-") as scratch:
-        data_dir = Path(explicit).expanduser() if explicit else Path(scratch)
-        asyncio.run(_build(data_dir, followers, following or followers * 2 // 3, days, seed))
-        _show(data_dir)
-        if explicit:
-            message(f"\nThe demo data stays in {data_dir}; look around with: followtui --data-dir {data_dir} show fans")
+    """The terminal UI on a simulated network with days of history, synced for real over loopback; offline.
 
-
-async def _build(data_dir: Path, followers: int, following: int, days: int, seed: int) -> None:
-    from followtui.core.connect import add_account, sync_tracked
-    from followtui.core.store import Store
+    Sync (r) in the UI lets one more simulated day pass first.
+    """
     from followtui.simulator import SimulatorServer, World
 
-    store = Store(data_dir)
-    if store.accounts():
+    explicit = STATE.data_dir_option
+    following = following or followers * 2 // 3
+    with tempfile.TemporaryDirectory(prefix="followtui-demo-") as scratch:
+        data_dir = Path(explicit).expanduser() if explicit else Path(scratch)
+        _require_empty(data_dir)
+        message(f"building a simulated network: octocat with {followers:,} followers, {following:,} following")
+        world = World.generate(seed=seed, owner="octocat", followers=followers, following=following)
+        with SimulatorServer(world, platform="github", rate_limit=0) as sim:
+            asyncio.run(_build(data_dir, sim.url, world, days))
+            if headless:
+                _show(data_dir)
+            else:
+                from followtui.cli.tui import open_tui
+
+                open_tui(data_dir, explicit=bool(explicit), theme=theme or STATE.theme,
+                         before_sync=lambda: world.advance_days(1), title="demo: simulated network")  # fmt: skip
+        if explicit:
+            message(f"The demo data stays in {data_dir}; look around with: followtui --data-dir {data_dir}")
+
+
+def _require_empty(data_dir: Path) -> None:
+    from followtui.core.store import Store
+
+    if Store(data_dir).accounts():
         raise UsageError(f"{data_dir} already tracks accounts; the demo needs an empty data dir")
-    message(f"building a simulated network: octocat with {followers:,} followers, {following:,} following")
-    world = World.generate(seed=seed, owner="octocat", followers=followers, following=following)
-    with SimulatorServer(world, platform="github") as sim:
-        account = await add_account(store, "github", "octocat", server=sim.url)
-        await sync_tracked(store, account)
-        for day in range(1, days + 1):
-            world.advance_days(1)
-            report = await sync_tracked(store, account)
-            message(
-                f"day {day}: +{report.gained} -{report.lost} followers ({report.gone} gone), "
-                f"+{report.added} -{report.removed} following"
-            )
+
+
+async def _build(data_dir: Path, url: str, world, days: int) -> None:  # type: ignore[no-untyped-def]
+    from followtui.core.connect import add_account, sync_tracked
+    from followtui.core.store import Store
+    from followtui.core.sync import SyncOptions
+
+    store = Store(data_dir)
+    account = await add_account(store, "github", "octocat", server=url)
+    options = SyncOptions(hydrate_budget=300)
+    await sync_tracked(store, account, options)
+    for day in range(1, days + 1):
+        world.advance_days(1)
+        report = await sync_tracked(store, account, options)
+        message(
+            f"day {day}: +{report.gained} -{report.lost} followers ({report.gone} gone), "
+            f"+{report.added} -{report.removed} following"
+        )
 
 
 def _show(data_dir: Path) -> None:

@@ -1,0 +1,44 @@
+"""The command palette (ctrl+p): every action with its key, every pane, account and sort column."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Provider
+
+from followtui.core.analysis import PANE_TITLES
+
+
+class FollowCommands(Provider):
+    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        from followtui.tui.screens.main import MainScreen
+
+        screen = self.app.screen
+        if not isinstance(screen, MainScreen):
+            return []
+        commands: list[tuple[str, Callable[[], object], str]] = []
+        for binding in MainScreen.BINDINGS:
+            if binding.description and not binding.action.startswith("preset"):
+                help_text = f"key: {binding.key}"
+                commands.append((binding.description, partial(screen.run_action, binding.action), help_text))
+        for pane, title in PANE_TITLES.items():
+            commands.append((f"Show {title}", partial(screen.show_pane, pane), "switch pane"))
+        for i, account in enumerate(screen.follow_app.store.accounts()):
+            commands.append((f"Switch to {account.label}", partial(screen.switch_account, i), "switch account"))
+        for column in screen.columns():
+            commands.append((f"Sort by {column.title}", partial(screen.table.sort_by, column.key), "sort"))
+        for i, tag in enumerate(screen.follow_app.settings.preset_tags, start=1):
+            commands.append((f"Toggle tag {tag}", partial(screen.action_preset, i), f"key: {i}"))
+        return commands
+
+    async def discover(self) -> AsyncIterator[DiscoveryHit]:
+        for name, callback, help_text in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> AsyncIterator[Hit]:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

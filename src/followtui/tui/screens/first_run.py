@@ -1,0 +1,81 @@
+"""Shown when no account is tracked yet: add one, or try the demo."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Static
+
+from followtui.tui.screens.prompts import Prompt
+
+if TYPE_CHECKING:
+    from followtui.tui.app import FollowApp
+
+WELCOME = (
+    "Welcome to followtui.\n\n"
+    "It shows who follows you, who you follow, who left, and helps you decide whom to follow back.\n"
+    "No account is tracked yet."
+)
+
+
+class FirstRunScreen(Screen[None]):
+    DEFAULT_CSS = """
+    FirstRunScreen { align: center middle; }
+    FirstRunScreen > Vertical { width: 70; max-width: 95%; height: auto; border: round $primary; padding: 1 2; }
+    FirstRunScreen Button { width: 100%; margin-top: 1; }
+    """
+    BINDINGS = [
+        Binding("a", "add", "Add account", id="first.add"),
+        Binding("d", "demo", "Open the demo", id="first.demo"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(WELCOME))
+            yield Button("Add an account (a)", id="add", variant="primary")
+            yield Button("Open the demo on a simulated network (d)", id="demo")
+        yield Footer()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.run_action("add" if event.button.id == "add" else "demo")
+
+    def action_demo(self) -> None:
+        self.app.exit(result="demo")
+
+    def action_add(self) -> None:
+        self.app.push_screen(
+            Prompt(
+                "Add an account: PLATFORM HANDLE [SERVER]",
+                "github ",
+                hint="e.g. github octocat — or github me https://ghe.example/api/v3",
+            ),
+            self.add_from_text,
+        )
+
+    def add_from_text(self, text: str | None) -> None:
+        parts = (text or "").split()
+        if len(parts) not in (2, 3):
+            if text:
+                self.notify("write PLATFORM HANDLE [SERVER]", severity="warning")
+            return
+        self.add_account(*parts)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def add_account(self, platform: str, handle: str, server: str = "") -> None:
+        import asyncio
+
+        from followtui.core.connect import add_account
+
+        app: FollowApp = self.app  # type: ignore[assignment]
+        try:
+            account = asyncio.run(add_account(app.store, platform, handle, server=server))
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
+        self.app.call_from_thread(app.open_main, f"tracking {account.label}; press r to take the first snapshot")

@@ -1,0 +1,419 @@
+"""The main screen: panes as tabs, the account list, the detail panel, the filter and the status line.
+
+Every action here works on the marked rows when there are any, else on the highlighted row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Tab, Tabs
+
+from followtui.core.analysis import PANES
+from followtui.core.export import ROW_FIELDS, TRICKSTER_FIELDS, profile_row, to_csv, to_json
+from followtui.models import Annotation
+from followtui.sanitize import clean_text
+from followtui.tui.data import ScreenData
+from followtui.tui.rows import COLUMNS, TRICKSTER_COLUMNS, AccountRow, Column
+from followtui.tui.screens.prompts import Prompt
+from followtui.tui.widgets.account_table import AccountTable
+from followtui.tui.widgets.detail import DetailPanel
+from followtui.tui.widgets.status import StatusLine, SyncUpdate
+
+if TYPE_CHECKING:
+    from followtui.tui.app import FollowApp
+
+MAX_TAG, MAX_NOTE = 64, 4000
+
+
+def _preset_bindings() -> list[Binding]:
+    return [
+        Binding(str(i), f"preset({i})", f"Toggle preset tag {i}", show=False, id=f"main.preset_{i}")
+        for i in range(1, 10)
+    ]
+
+
+class MainScreen(Screen[None]):
+    BINDINGS = [
+        Binding("tab", "next_pane", "Next pane", priority=True, id="main.next_pane"),
+        Binding("shift+tab", "previous_pane", "Previous pane", priority=True, show=False, id="main.previous_pane"),
+        Binding("right_square_bracket", "next_account", "Next account", show=False, id="main.next_account"),
+        Binding("left_square_bracket", "previous_account", "Previous account", show=False, id="main.prev_account"),
+        Binding("slash", "filter", "Filter", id="main.filter"),
+        Binding("s", "sort_next", "Sort", id="main.sort"),
+        Binding("S", "sort_reverse", "Reverse sort", show=False, id="main.sort_reverse"),
+        Binding("t", "tag", "Tag", id="main.tag"),
+        Binding("T", "untag", "Untag", show=False, id="main.untag"),
+        Binding("n", "note", "Note", id="main.note"),
+        Binding("K", "keep", "Keep", id="main.keep"),
+        Binding("c", "copy_url", "Copy URL", show=False, id="main.copy_url"),
+        Binding("C", "copy_handle", "Copy handle", show=False, id="main.copy_handle"),
+        Binding("r", "refresh", "Sync", id="main.refresh"),
+        Binding("e", "export", "Export", show=False, id="main.export"),
+        Binding("i", "toggle_detail", "Details", show=False, id="main.toggle_detail"),
+        *_preset_bindings(),
+    ]
+    DEFAULT_CSS = """
+    MainScreen #accounts { display: none; }
+    MainScreen #accounts.several { display: block; }
+    MainScreen #body { height: 1fr; }
+    MainScreen AccountTable { width: 1fr; }
+    MainScreen DetailPanel { width: 42; border-left: vkey $panel; }
+    MainScreen.narrow DetailPanel { display: none; }
+    MainScreen.narrow.show-detail DetailPanel { display: block; width: 34; }
+    MainScreen.wide-hidden DetailPanel { display: none; }
+    MainScreen #filter { display: none; dock: bottom; height: 3; }
+    MainScreen #filter.open { display: block; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.screen_data: ScreenData | None = None
+        self.pane = "followers"
+        self.account_index = 0
+        self.sort_column = -1
+        self.syncing = False
+
+    @property
+    def follow_app(self) -> FollowApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Tabs(id="accounts")
+        yield Tabs(*[Tab(pane, id=pane) for pane in PANES], id="panes")
+        with Horizontal(id="body"):
+            yield AccountTable(COLUMNS, id="list")
+            yield DetailPanel(id="detail")
+        yield Input(placeholder="filter: handle, name or tag (enter keeps it, escape clears)", id="filter")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_class(self.size.width < 100, "narrow")
+        self.query_one(AccountTable).focus()
+        self.reload()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 100, "narrow")
+
+    # loading -------------------------------------------------------------------------------------
+
+    @property
+    def table(self) -> AccountTable:
+        return self.query_one(AccountTable)
+
+    def reload(self) -> None:
+        accounts = self.follow_app.store.accounts()
+        if not accounts:
+            return
+        self.account_index %= len(accounts)
+        bar = self.query_one("#accounts", Tabs)
+        bar.set_class(len(accounts) > 1, "several")
+        if [t.id for t in bar.query(Tab)] != [f"acct-{i}" for i in range(len(accounts))]:
+            bar.clear()
+            for i, account in enumerate(accounts):
+                bar.add_tab(Tab(Content(account.label), id=f"acct-{i}"))
+        self.load_account(accounts[self.account_index])
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def load_account(self, account) -> None:  # type: ignore[no-untyped-def]
+        data = ScreenData.load(self.follow_app.store, account)
+        self.app.call_from_thread(self.show_data, data)
+
+    def show_data(self, data: ScreenData) -> None:
+        self.screen_data = data
+        self.follow_app.remember_file_times()
+        for pane in PANES:
+            self.query_one(f"#{pane}", Tab).label = data.title(pane)
+        self.show_pane(self.pane)
+        self.query_one(StatusLine).set_account(data.account.label, data.data.last_sync(), data.trend)
+
+    def show_pane(self, pane: str) -> None:
+        self.pane = pane
+        tabs = self.query_one("#panes", Tabs)
+        if tabs.active != pane:
+            tabs.active = pane
+        if self.screen_data is None:
+            return
+        self.table.set_columns(TRICKSTER_COLUMNS if pane == "tricksters" else COLUMNS)
+        self.table.set_rows(self.screen_data.rows[pane])
+        self.update_detail(self.table.cursor_row)
+
+    def update_detail(self, row: AccountRow | None) -> None:
+        detail = self.query_one(DetailPanel)
+        if row is None or self.screen_data is None:
+            detail.show(None)
+            return
+        data = self.screen_data
+        detail.show(row, data.timelines.get(row.id, ()), data.relation(row.id))
+
+    @on(Tabs.TabActivated, "#panes")
+    def pane_chosen(self, event: Tabs.TabActivated) -> None:
+        if event.tab.id and event.tab.id != self.pane:
+            self.show_pane(event.tab.id)
+
+    @on(Tabs.TabActivated, "#accounts")
+    def account_chosen(self, event: Tabs.TabActivated) -> None:
+        index = int((event.tab.id or "acct-0").removeprefix("acct-"))
+        if index != self.account_index:
+            self.account_index = index
+            self.reload()
+
+    @on(AccountTable.Highlighted)
+    def row_highlighted(self, event: AccountTable.Highlighted) -> None:
+        self.update_detail(event.row)
+
+    @on(AccountTable.MarksChanged)
+    def marks_changed(self, event: AccountTable.MarksChanged) -> None:
+        self.query_one(StatusLine).set_marks(event.count)
+
+    # navigation ----------------------------------------------------------------------------------
+
+    def _step_pane(self, step: int) -> None:
+        self.show_pane(PANES[(PANES.index(self.pane) + step) % len(PANES)])
+
+    def action_next_pane(self) -> None:
+        self._step_pane(1)
+
+    def action_previous_pane(self) -> None:
+        self._step_pane(-1)
+
+    def switch_account(self, index: int) -> None:
+        if index != self.account_index:
+            self.account_index = index
+            self.query_one("#accounts", Tabs).active = f"acct-{index}"
+            self.reload()
+
+    def _step_account(self, step: int) -> None:
+        count = len(self.follow_app.store.accounts())
+        if count > 1:
+            self.switch_account((self.account_index + step) % count)
+
+    def action_next_account(self) -> None:
+        self._step_account(1)
+
+    def action_previous_account(self) -> None:
+        self._step_account(-1)
+
+    def action_toggle_detail(self) -> None:
+        if self.has_class("narrow"):
+            self.toggle_class("show-detail")
+        else:
+            self.toggle_class("wide-hidden")
+
+    # filter and sort ------------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("open")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self.table.set_filter(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def filter_done(self, event: Input.Submitted) -> None:
+        if not event.value:
+            event.input.remove_class("open")
+        self.table.focus()
+
+    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+        box = self.query_one("#filter", Input)
+        if event.key == "escape" and box.has_focus:
+            box.value = ""
+            box.remove_class("open")
+            self.table.focus()
+            event.stop()
+
+    def columns(self) -> Sequence[Column]:
+        return TRICKSTER_COLUMNS if self.pane == "tricksters" else COLUMNS
+
+    def action_sort_next(self) -> None:
+        columns = self.columns()
+        self.sort_column = (self.sort_column + 1) % len(columns)
+        column = columns[self.sort_column]
+        self.table.sort_by(column.key, reverse=False)
+        self.notify(f"sorted by {column.title}", timeout=1.5)
+
+    def action_sort_reverse(self) -> None:
+        columns = self.columns()
+        column = columns[max(self.sort_column, 0)]
+        self.table.sort_by(column.key)
+
+    # annotations ----------------------------------------------------------------------------------
+
+    def targets(self) -> list[AccountRow]:
+        marked = list(self.table.marked_rows)
+        if marked:
+            return marked
+        row = self.table.cursor_row
+        return [row] if row is not None else []
+
+    def annotate(self, rows: Sequence[AccountRow], change, done: str) -> None:  # type: ignore[no-untyped-def]
+        if not rows or self.screen_data is None:
+            self.notify("no account selected", severity="warning")
+            return
+        platform = self.screen_data.account.platform
+        keys = [f"{platform}:{row.id}" for row in rows]
+        changed = self.follow_app.store.annotate_many(keys, change)
+        self.follow_app.remember_file_times()
+        self.apply_annotations(changed)
+        self.notify(done if len(rows) == 1 else f"{done} ({len(rows)} accounts)", markup=False, timeout=2)
+
+    def apply_annotations(self, changed: dict[str, Annotation]) -> None:
+        if self.screen_data is None:
+            return
+        self.screen_data.apply_annotations(changed)
+        self.table.set_rows(self.screen_data.rows[self.pane])
+        self.update_detail(self.table.cursor_row)
+
+    @staticmethod
+    def parse_tags(text: str) -> list[str]:
+        return [t for t in (clean_text(part, MAX_TAG) for part in text.replace(",", " ").split()) if t]
+
+    def action_tag(self) -> None:
+        rows = self.targets()
+        if not rows or self.screen_data is None:
+            self.notify("no account selected", severity="warning")
+            return
+
+        def add(text: str | None) -> None:
+            tags = self.parse_tags(text or "")
+            if tags:
+                self.annotate(rows, lambda a: replace(a, tags=tuple(dict.fromkeys([*a.tags, *tags]))),
+                              f"tagged {', '.join(tags)}")  # fmt: skip
+
+        self.app.push_screen(
+            Prompt("Add tags (space or comma separated)", suggestions=self.screen_data.all_tags()), add
+        )
+
+    def action_untag(self) -> None:
+        rows = self.targets()
+        present = sorted({t for r in rows for t in r.tags}, key=str.casefold)
+        if not present:
+            self.notify("no tags to remove here", severity="warning")
+            return
+
+        def remove(text: str | None) -> None:
+            gone = set(self.parse_tags(text or ""))
+            if gone:
+                self.annotate(rows, lambda a: replace(a, tags=tuple(t for t in a.tags if t not in gone)),
+                              f"removed {', '.join(sorted(gone))}")  # fmt: skip
+
+        self.app.push_screen(
+            Prompt("Remove tags", hint="present: " + ", ".join(present), suggestions=present), remove
+        )
+
+    def action_preset(self, number: int) -> None:
+        presets = self.follow_app.settings.preset_tags
+        if number > len(presets):
+            self.notify(f"no preset tag {number}; set [tags] presets in config.toml", severity="warning")
+            return
+        tag = presets[number - 1]
+        rows = self.targets()
+        if rows and all(tag in r.tags for r in rows):
+            self.annotate(rows, lambda a: replace(a, tags=tuple(t for t in a.tags if t != tag)), f"removed {tag}")
+        else:
+            self.annotate(rows, lambda a: replace(a, tags=tuple(dict.fromkeys([*a.tags, tag]))), f"tagged {tag}")
+
+    def action_note(self) -> None:
+        rows = self.targets()
+        if not rows:
+            self.notify("no account selected", severity="warning")
+            return
+        current = rows[0].annotation.note if len(rows) == 1 else ""
+
+        def save(text: str | None) -> None:
+            if text is not None:
+                note = clean_text(text, MAX_NOTE, multiline=True)
+                self.annotate(rows, lambda a: replace(a, note=note), "note saved" if note else "note cleared")
+
+        self.app.push_screen(Prompt("Note (empty clears it)", current), save)
+
+    def action_keep(self) -> None:
+        rows = self.targets()
+        keep = not all(r.keep for r in rows)
+        self.annotate(rows, lambda a: replace(a, keep=keep), "kept" if keep else "no longer kept")
+
+    # copy, export, sync ---------------------------------------------------------------------------
+
+    def _copy(self, text: str, what: str) -> None:
+        self.app.copy_to_clipboard(text)
+        self.notify(f"copied {what}: {text}", markup=False, timeout=2)
+
+    def action_copy_url(self) -> None:
+        row = self.table.cursor_row
+        if row is not None:
+            self._copy(row.profile.url or row.handle, "URL" if row.profile.url else "handle")
+
+    def action_copy_handle(self) -> None:
+        row = self.table.cursor_row
+        if row is not None:
+            self._copy(row.handle, "handle")
+
+    def action_export(self) -> None:
+        if self.screen_data is None:
+            return
+        account = self.screen_data.account
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+        default = f"followtui-{account.platform}-{account.handle}-{self.pane}-{stamp}.csv"
+        self.app.push_screen(
+            Prompt("Export this view to (.csv or .json)", default, hint="relative paths are from where you started"),
+            self.export_to,
+        )
+
+    def export_to(self, target: str | None) -> None:
+        if not target or self.screen_data is None:
+            return
+        path = Path(target).expanduser()
+        rows = [profile_row(r.profile, r.annotation, r.trickster) for r in self.table.visible_rows]
+        fields = TRICKSTER_FIELDS if self.pane == "tricksters" else ROW_FIELDS
+        if path.suffix.lower() == ".json":
+            text = to_json({"account": self.screen_data.account.label, "pane": self.pane, "rows": rows})
+        else:
+            text = to_csv(rows, fields)
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"could not write {path}: {exc.strerror or exc}", severity="error", markup=False)
+            return
+        self.notify(f"exported {len(rows):,} rows to {path}", markup=False)
+
+    def action_refresh(self) -> None:
+        if self.syncing:
+            self.notify("a sync is already running", severity="warning")
+            return
+        self.syncing = True
+        self.query_one(StatusLine).set_text("syncing…")
+        self.run_sync()
+
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    def run_sync(self) -> None:
+        app = self.follow_app
+        errors: list[str] = []
+        try:
+            errors = app.sync_all(lambda phase, done, total: self.post_message(SyncUpdate(phase, done, total)))
+        finally:
+            self.app.call_from_thread(self.sync_finished, errors)
+
+    def sync_finished(self, errors: list[str]) -> None:
+        self.syncing = False
+        for error in errors:
+            self.notify(error, severity="error", markup=False, timeout=10)
+        if not errors:
+            self.notify("sync complete", timeout=2)
+        self.reload()
+
+    def on_sync_update(self, message: SyncUpdate) -> None:
+        self.query_one(StatusLine).set_progress(message)

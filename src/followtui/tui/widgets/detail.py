@@ -1,0 +1,116 @@
+"""The detail panel: everything about the highlighted account, and its story with you.
+
+Network text (names, bios) is placed into `rich.text.Text` as plain strings: never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Sparkline, Static
+
+from followtui.models import EventKind, FollowEvent
+from followtui.tui.rows import AccountRow
+
+_EVENT_WORDS = {
+    EventKind.FOLLOWER_GAINED: "followed you",
+    EventKind.FOLLOWER_LOST: "unfollowed you",
+    EventKind.FOLLOWING_ADDED: "you followed",
+    EventKind.FOLLOWING_REMOVED: "you unfollowed",
+}
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "–"
+
+
+def _num(value: int | None) -> str:
+    return "unknown" if value is None else f"{value:,}"
+
+
+def describe(row: AccountRow, timeline: Sequence[FollowEvent], relation: str) -> Text:
+    """The panel's text for one account; a pure function so tests can read it."""
+    p, note = row.profile, row.annotation
+    text = Text()
+    text.append(p.display_name or p.handle, style="bold")
+    text.append("\n")
+    text.append(f"@{p.handle}", style="dim")
+    if note.keep:
+        text.append("  ★ kept", style="bold")
+    text.append("\n")
+    if relation:
+        text.append(relation + "\n", style="italic")
+    text.append("\n")
+    text.append(f"Followers  {_num(p.followers_count)}\n")
+    text.append(f"Following  {_num(p.following_count)}\n")
+    ratio = p.ratio
+    text.append(f"Ratio      {'unknown' if ratio is None else f'{ratio:.2f}'}\n")
+    text.append(f"Posts      {_num(p.posts_count)}\n")
+    if p.last_active_at:
+        text.append(f"Active     {_when(p.last_active_at)}\n")
+    if p.created_at:
+        text.append(f"Joined     {_when(p.created_at)}\n")
+    if p.bot:
+        text.append("Bot account\n", style="italic")
+    if p.url:
+        text.append(p.url + "\n", style="underline")
+    if p.bio:
+        text.append("\n")
+        text.append(p.bio)
+        text.append("\n")
+    text.append("\nTags  ", style="bold")
+    text.append(", ".join(note.tags) if note.tags else "none")
+    text.append("\n")
+    if note.note:
+        text.append("Note  ", style="bold")
+        text.append(note.note)
+        text.append("\n")
+    t = row.trickster
+    if t is not None:
+        text.append("\nTrickster", style="bold")
+        text.append(f" ({t.times}×)\n" if t.times > 1 else "\n")
+        text.append(f"  followed you   {_when(t.followed_at) if t.followed_at else 'before the first sync'}\n")
+        text.append(f"  you followed   {_when(t.followed_back_at)}\n")
+        text.append(f"  unfollowed     {_when(t.unfollowed_at)}\n")
+        if t.stayed_after_follow_back_s is not None:
+            text.append(f"  stayed {t.stayed_after_follow_back_s / 86400:.1f} days after your follow-back\n")
+    if timeline:
+        text.append("\nTimeline\n", style="bold")
+        for event in timeline[-12:]:
+            words = _EVENT_WORDS[event.kind]
+            if event.gone:
+                words = f"left: account {event.gone}"
+            text.append(f"  {_when(event.at)}  {words}\n")
+    return text
+
+
+class DetailPanel(VerticalScroll):
+    """Shows one account; `show(row, timeline, relation)` replaces what it shows."""
+
+    DEFAULT_CSS = """
+    DetailPanel { padding: 0 1; }
+    DetailPanel #detail-history { height: 3; margin-top: 1; }
+    DetailPanel #detail-history-label { color: $text-muted; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Nothing selected"), id="detail-text")
+        yield Static(Text("Followers over time"), id="detail-history-label")
+        yield Sparkline([], id="detail-history")
+
+    def show(self, row: AccountRow | None, timeline: Sequence[FollowEvent] = (), relation: str = "") -> None:
+        body = self.query_one("#detail-text", Static)
+        label = self.query_one("#detail-history-label", Static)
+        spark = self.query_one("#detail-history", Sparkline)
+        if row is None:
+            body.update(Text("Nothing selected"))
+            label.display = spark.display = False
+            return
+        body.update(describe(row, timeline, relation))
+        history = [n for _, n in row.profile.followers_history]
+        label.display = spark.display = len(history) >= 2
+        spark.data = history

@@ -1,0 +1,69 @@
+"""The status line: which account, the last sync's time and result, sync progress, marks, and your own
+follower count over time as a sparkline."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Sparkline, Static
+
+from followtui.models import SyncReport, SyncStatus
+
+
+class SyncUpdate(Message):
+    """Progress of a running sync; a flood of them collapses into the latest."""
+
+    def __init__(self, phase: str, done: int, total: int | None) -> None:
+        super().__init__()
+        self.phase, self.done, self.total = phase, done, total
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SyncUpdate)
+
+
+def describe_sync(report: SyncReport | None) -> Text:
+    if report is None:
+        return Text("never synced — press r")
+    when = (report.observed_at or report.finished_at).strftime("%Y-%m-%d %H:%M")
+    if report.status in (SyncStatus.OK, SyncStatus.BASELINE):
+        changes = f"+{report.gained} −{report.lost}" + (f", {report.gone} gone" if report.gone else "")
+        text = Text(f"synced {when}: {changes}")
+    else:
+        text = Text(f"last sync {when} {report.status.value}: ", style="bold")
+        text.append(report.message[:120])
+    return text
+
+
+class StatusLine(Horizontal):
+    DEFAULT_CSS = """
+    StatusLine { height: 1; background: $panel; }
+    StatusLine #status-account { width: auto; padding: 0 1; text-style: bold; }
+    StatusLine #status-sync { width: 1fr; padding: 0 1; }
+    StatusLine #status-marks { width: auto; padding: 0 1; }
+    StatusLine #status-trend { width: 16; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status-account")
+        yield Static(id="status-sync")
+        yield Static(id="status-marks")
+        yield Sparkline([], id="status-trend")
+
+    def set_account(self, label: str, report: SyncReport | None, trend: list[int]) -> None:
+        self.query_one("#status-account", Static).update(Text(label))
+        self.query_one("#status-sync", Static).update(describe_sync(report))
+        spark = self.query_one("#status-trend", Sparkline)
+        spark.data = trend
+        spark.display = len(trend) >= 2
+
+    def set_progress(self, progress: SyncUpdate) -> None:
+        total = f"/{progress.total:,}" if progress.total else ""
+        self.query_one("#status-sync", Static).update(Text(f"syncing {progress.phase} {progress.done:,}{total}…"))
+
+    def set_text(self, text: str) -> None:
+        self.query_one("#status-sync", Static).update(Text(text))
+
+    def set_marks(self, count: int) -> None:
+        self.query_one("#status-marks", Static).update(Text(f"{count:,} marked" if count else ""))
