@@ -311,9 +311,7 @@ class MainScreen(Screen[None]):
                 self.annotate(rows, lambda a: replace(a, tags=tuple(t for t in a.tags if t not in gone)),
                               f"removed {', '.join(sorted(gone))}")  # fmt: skip
 
-        self.app.push_screen(
-            Prompt("Remove tags", hint="present: " + ", ".join(present), suggestions=present), remove
-        )
+        self.app.push_screen(Prompt("Remove tags", hint="present: " + ", ".join(present), suggestions=present), remove)
 
     def action_preset(self, number: int) -> None:
         presets = self.follow_app.settings.preset_tags
