@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 
 from followtui.core.analysis import AccountData
@@ -246,3 +247,40 @@ async def test_works_at_80x24(store, settings):
         assert not screen.query_one(DetailPanel).display or screen.query_one(DetailPanel).size.width == 0
         await pilot.press("i")
         assert screen.query_one(DetailPanel).size.width > 0
+
+
+async def test_unknown_binding_id_in_config_is_reported(store, settings):
+    from dataclasses import replace
+
+    app = FollowApp(store, replace(settings, keymap={"main.tag": "x", "main.nonsense": "z"}))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert any("main.nonsense" in p for p in app.problems)
+        assert not any("main.tag" in p for p in app.problems)
+
+
+async def test_hostile_names_and_bios_are_shown_literally(tmp_path, settings):
+    from followtui.core.store import Store
+    from followtui.simulator import SimulatorServer, World
+
+    from .conftest import build
+
+    world = World.generate(seed=13, owner="octocat", followers=80, following=40, hostile_share=0.6)
+    with SimulatorServer(world) as sim:
+        store = await asyncio.to_thread(build, tmp_path / "hostile", world, sim.url, 1)
+    async with FollowApp(Store(store.data_dir), settings).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        table = screen.query_one(AccountTable)
+        hostile = [r for r in table.visible_rows if "[" in r.name or "[" in r.profile.bio]
+        assert hostile, "the world should contain markup-like names"
+        for _pane in range(6):
+            for _ in range(min(5, table.row_count)):
+                await pilot.press("j")
+            await pilot.press("tab")
+        assert pilot.app.is_running  # a [@click=app.quit] name did not quit the app
+        table.move_cursor_to(hostile[0].id)
+        await pilot.pause()
+        text = detail_text(pilot.app)
+        assert hostile[0].name in text or hostile[0].profile.bio[:20] in text
+        svg = pilot.app.export_screenshot()
+        assert "\x1b" not in svg

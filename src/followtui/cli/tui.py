@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,9 +10,14 @@ from followtui.cli.context import STATE
 
 
 def load_settings_for(data_dir: Path, explicit: bool):  # type: ignore[no-untyped-def]
-    from followtui.core.config import load_settings, resolve_config_dir
+    """Settings from config.toml; on first use a commented default file is written so users find the options."""
+    from followtui.core.config import load_settings, resolve_config_dir, write_default_config
+    from followtui.core.storage import StoreError
 
-    return load_settings(resolve_config_dir(data_dir, explicit))
+    config_dir = resolve_config_dir(data_dir, explicit)
+    with contextlib.suppress(OSError, StoreError):  # a read-only config dir must not stop the app
+        write_default_config(config_dir)
+    return load_settings(config_dir)
 
 
 def open_tui(

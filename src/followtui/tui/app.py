@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 from collections.abc import Callable
@@ -63,6 +64,12 @@ class FollowApp(App[str | None]):
 
     def on_mount(self) -> None:
         if self.settings.keymap:
+            unknown = sorted(set(self.settings.keymap) - binding_ids())
+            if unknown:
+                self.problems.append(
+                    f"{self.settings.config_file}: [keys] names no binding {', '.join(unknown)}; "
+                    "press ? to see every binding id"
+                )
             self.set_keymap(self.settings.keymap)
         for problem in self.problems:
             self.notify(problem, severity="warning", markup=False, timeout=8)
@@ -76,10 +83,9 @@ class FollowApp(App[str | None]):
 
     def _exit_on_hangup(self) -> None:
         """When the terminal goes away (an SSH connection drops), quit instead of spinning."""
-        try:
+        # Not possible off the main thread (tests) or without SIGHUP (Windows); then the driver's EOF handling is all.
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass  # not the main thread (tests) or no SIGHUP on this platform
 
     def _theme_changed(self, theme: object) -> None:
         problem = save_ui_state(self.store.data_dir, theme=self.theme)
@@ -135,6 +141,17 @@ class FollowApp(App[str | None]):
         if now != self._file_times and self._file_times != (0, 0):
             self._file_times = now
             screen.reload()
+
+
+def binding_ids() -> set[str]:
+    """Every binding id a user may remap in config.toml [keys]."""
+    from followtui.tui.screens.prompts import Confirm, Prompt
+    from followtui.tui.widgets.account_table import AccountTable
+
+    ids = set()
+    for owner in (FollowApp, MainScreen, FirstRunScreen, HelpScreen, Prompt, Confirm, AccountTable):
+        ids |= {b.id for b in owner.BINDINGS if isinstance(b, Binding) and b.id}
+    return ids
 
 
 def run_tui(store: Store, settings: Settings, *, theme: str | None = None, before_sync: BeforeSync | None = None,
