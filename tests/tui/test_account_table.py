@@ -490,3 +490,17 @@ async def test_cursor_visible_without_colour(monkeypatch: pytest.MonkeyPatch) ->
 
         assert styled(2)  # the cursor row
         assert not any(s.style and s.style.reverse for s in table.render_line(1))
+
+
+async def test_theme_change_recolours_cached_rows() -> None:
+    app = TableApp(rows(5))
+    async with app.run_test(size=(80, 10)) as pilot:
+        table = app.query_one(AccountTable)
+        app.theme = "textual-dark"
+        await pilot.pause()
+        before = table.render_line(2)
+        app.theme = "textual-light"
+        await pilot.pause()
+        after = table.render_line(2)
+        assert before.text == after.text
+        assert [s.style for s in before] != [s.style for s in after]

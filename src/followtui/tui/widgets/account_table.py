@@ -480,14 +480,20 @@ class AccountTable(ScrollView, can_focus=True):
         message = f"No matches for “{self._filter_raw}”" if filtered else "No accounts here"
         return Strip([Segment(fit(NO_MARK + message, width), style)], width)
 
+    def _foreground(self, component: str) -> Style:
+        """A component's text colour (blended like the full style, so `$text-muted` keeps its alpha) and text
+        style, without a background: it can sit on a marked or plain row alike."""
+        full = self.get_component_rich_style(component)
+        return self.get_component_rich_style(component, partial=True).without_color + Style(color=full.color)
+
     def _render_row(self, row: AccountRow, width: int, *, cursor: bool, marked: bool) -> Strip:
         """One row as a strip of plain-text segments (never markup)."""
         style: Style = self.rich_style
         if row.keep:
-            style += self.get_component_rich_style("account-table--keep", partial=True)
+            style += self._foreground("account-table--keep")
         if marked:
             style += self.get_component_rich_style("account-table--marked")
-        dim = None if cursor else style + self.get_component_rich_style("account-table--dim", partial=True)
+        dim = None if cursor else style + self._foreground("account-table--dim")
         if cursor:
             style += self.get_component_rich_style("account-table--cursor")
         segments = [Segment(MARK if marked else NO_MARK, style)]
