@@ -201,8 +201,6 @@ class AccountTable(ScrollView, can_focus=True):
     def sort_reverse(self) -> bool:
         return self._sort_reverse
 
-    # ----- data ---------------------------------------------------------------------------------------------
-
     def set_rows(self, rows: Sequence[AccountRow], *, keep_cursor: bool = True) -> None:
         """Replace the data, keeping filter, sort, marks (of ids still present) and the cursor's row id."""
         cursor_id = self._cursor_id() if keep_cursor else None
@@ -307,8 +305,6 @@ class AccountTable(ScrollView, can_focus=True):
             self._cursor = index
             self._scroll_to_cursor()
         self._post_highlight()
-
-    # ----- cursor and marks ---------------------------------------------------------------------------------
 
     @property
     def _body_height(self) -> int:
@@ -434,8 +430,6 @@ class AccountTable(ScrollView, can_focus=True):
             self._move_cursor(index)
             if event.chain == 2:
                 self.action_select()
-
-    # ----- drawing ------------------------------------------------------------------------------------------
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
