@@ -109,7 +109,7 @@ def _with_history(old: Profile | None, new: Profile) -> Profile:
     count, at = new.followers_count, new.hydrated_at
     if count is not None and at is not None and (not history or history[-1][1] != count):
         history = (*history, (at, count))[-HISTORY_LIMIT:]
-    return replace(new, followers_history=history)
+    return new if history == new.followers_history else replace(new, followers_history=history)
 
 
 def merge_profile(old: Profile | None, new: Profile) -> Profile:

@@ -1,0 +1,44 @@
+"""SVG snapshots of every pane and the detail panel at 80×24 and 120×40 (pytest-textual-snapshot).
+
+Regenerate after an intended visual change with: pytest tests/tui/test_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from followtui.core.analysis import PANES
+from followtui.tui.app import FollowApp
+from followtui.tui.screens.main import MainScreen
+
+SIZES = [(80, 24), (120, 40)]
+
+
+async def loaded(pilot) -> None:
+    for _ in range(200):
+        await pilot.pause(0.02)
+        screen = pilot.app.screen
+        if isinstance(screen, MainScreen) and screen.screen_data is not None:
+            break
+    await pilot.pause()
+
+
+def make_app(store, settings) -> FollowApp:
+    return FollowApp(store, settings, theme="followtui-dark")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("pane", PANES)
+def test_pane(snap_compare, store, settings, pane, size):
+    presses = ["tab"] * PANES.index(pane) + ["j", "j"]
+    assert snap_compare(make_app(store, settings), press=presses, terminal_size=size, run_before=loaded)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_detail_panel_of_a_trickster(snap_compare, store, settings, size):
+    presses = ["shift+tab"] + (["i"] if size[0] < 100 else [])
+    assert snap_compare(make_app(store, settings), press=presses, terminal_size=size, run_before=loaded)
+
+
+def test_help_screen(snap_compare, store, settings):
+    assert snap_compare(make_app(store, settings), press=["question_mark"], terminal_size=(120, 40), run_before=loaded)
