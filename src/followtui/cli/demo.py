@@ -1,13 +1,19 @@
 """`followtui demo`: the whole product on the built-in simulated network, offline.
 
-It never touches real data: a throwaway data dir unless --data-dir is given on the command line itself
-(FOLLOWTUI_DATA_DIR is ignored on purpose), and an explicit one must not already track accounts.
+The simulator runs as its own process on loopback (as a real server would, so it does not compete with the
+app for the interpreter), and days pass through its control endpoint. The demo never touches real data: a
+throwaway data dir unless --data-dir is given on the command line itself (FOLLOWTUI_DATA_DIR is ignored on
+purpose), and an explicit one must not already track accounts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import subprocess
+import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
@@ -30,26 +36,50 @@ def demo(
 
     Sync (r) in the UI lets one more simulated day pass first.
     """
-    from followtui.simulator import SimulatorServer, World
-
     explicit = STATE.data_dir_option
     following = following or followers * 2 // 3
     with tempfile.TemporaryDirectory(prefix="followtui-demo-") as scratch:
         data_dir = Path(explicit).expanduser() if explicit else Path(scratch)
         _require_empty(data_dir)
         message(f"building a simulated network: octocat with {followers:,} followers, {following:,} following")
-        world = World.generate(seed=seed, owner="octocat", followers=followers, following=following)
-        with SimulatorServer(world, platform="github", rate_limit=0) as sim:
-            asyncio.run(_build(data_dir, sim.url, world, days))
+        with simulator(seed, followers, following) as url:
+            asyncio.run(_build(data_dir, url, days))
             if headless:
                 _show(data_dir)
             else:
                 from followtui.cli.tui import open_tui
 
                 open_tui(data_dir, explicit=bool(explicit), theme=theme or STATE.theme,
-                         before_sync=lambda: world.advance_days(1), title="demo: simulated network")  # fmt: skip
+                         before_sync=lambda: advance_day(url), title="demo: simulated network")  # fmt: skip
         if explicit:
             message(f"The demo data stays in {data_dir}; look around with: followtui --data-dir {data_dir}")
+
+
+@contextlib.contextmanager
+def simulator(seed: int, followers: int, following: int) -> Iterator[str]:
+    """`python -m followtui.simulator` in its own process; yields its URL and stops it afterwards."""
+    command = [sys.executable, "-m", "followtui.simulator", "--port", "0", "--seed", str(seed),
+               "--owner", "octocat", "--followers", str(followers), "--following", str(following),
+               "--rate-limit", "0"]  # fmt: skip
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        if not url.startswith("http"):
+            raise UsageError("the simulated network did not start")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def advance_day(url: str) -> None:
+    import httpx
+
+    httpx.post(f"{url}/_sim/advance", json={"days": 1}, timeout=120).raise_for_status()
 
 
 def _require_empty(data_dir: Path) -> None:
@@ -59,7 +89,7 @@ def _require_empty(data_dir: Path) -> None:
         raise UsageError(f"{data_dir} already tracks accounts; the demo needs an empty data dir")
 
 
-async def _build(data_dir: Path, url: str, world, days: int) -> None:  # type: ignore[no-untyped-def]
+async def _build(data_dir: Path, url: str, days: int) -> None:
     from followtui.core.connect import add_account, sync_tracked
     from followtui.core.store import Store
     from followtui.core.sync import SyncOptions
@@ -69,7 +99,7 @@ async def _build(data_dir: Path, url: str, world, days: int) -> None:  # type: i
     options = SyncOptions(hydrate_budget=300)
     await sync_tracked(store, account, options)
     for day in range(1, days + 1):
-        world.advance_days(1)
+        await asyncio.to_thread(advance_day, url)
         report = await sync_tracked(store, account, options)
         message(
             f"day {day}: +{report.gained} -{report.lost} followers ({report.gone} gone), "

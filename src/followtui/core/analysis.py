@@ -24,6 +24,7 @@ from followtui.models import (
     Trickster,
 )
 
+NO_ANNOTATION = Annotation(key="")
 PANES = ("followers", "following", "mutuals", "fans", "nonfollowers", "tricksters")
 PANE_TITLES = {
     "followers": "Followers",
@@ -183,19 +184,20 @@ class AccountData:
 
     @classmethod
     def load(cls, store: Store, account: TrackedAccount) -> AccountData:
+        snapshots = store.read()
         return cls(
             account=account,
-            snapshot=store.snapshot(account.key),
-            profiles=store.profiles(account.platform),
+            snapshot=snapshots.snapshot(account.key),
+            profiles=snapshots.profiles(account.platform),
             annotations=store.annotations(),
-            events=store.events(account.key),
-            syncs=store.syncs(account.key),
-            gone=store.gone_ids(account.platform),
+            events=snapshots.events(account.key),
+            syncs=snapshots.syncs(account.key),
+            gone=snapshots.gone_ids(account.platform),
         )
 
     def annotation(self, profile_id: str) -> Annotation:
-        key = f"{self.account.platform}:{profile_id}"
-        return self.annotations.get(key) or Annotation(key=key)
+        """The user's annotation of an account; accounts without one share a single empty Annotation."""
+        return self.annotations.get(f"{self.account.platform}:{profile_id}", NO_ANNOTATION)
 
     def pane(self, pane: str) -> list[Profile]:
         if self.snapshot is None:

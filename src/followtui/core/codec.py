@@ -34,7 +34,7 @@ def parse_iso(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value)  # 3.11 reads the trailing Z itself
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -58,6 +58,58 @@ class SyncCommit:
     gone: dict[str, str] = field(default_factory=dict)
 
 
+class SnapshotFile:
+    """The parsed snapshot file. Reading the raw documents directly (no TinyDB wrapping per document) is the
+    hot path at 100k accounts; each question scans one table once."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+    def _docs(self, name: str) -> list[dict[str, Any]]:
+        return list((self.data.get(name) or {}).values())
+
+    def snapshot(self, account_key: str) -> Snapshot | None:
+        doc = next((d for d in self._docs("state") if d.get("account") == account_key), None)
+        if doc is None:
+            return None
+        return Snapshot(
+            followers=frozenset(doc.get("followers") or ()),
+            following=frozenset(doc.get("following") or ()),
+            observed_at=codec.parse_iso(doc.get("observed_at")),
+            baseline_at=codec.parse_iso(doc.get("baseline_at")),
+        )
+
+    def profiles(self, platform: str, ids: Iterable[str] | None = None) -> dict[str, Profile]:
+        """Known profiles of one platform by stable id (all of them, or just `ids`)."""
+        prefix = f"{platform}:"
+        wanted = None if ids is None else {prefix + i for i in ids}
+        out: dict[str, Profile] = {}
+        for doc in self._docs("profiles"):
+            key = doc.get("key", "")
+            if key.startswith(prefix) and (wanted is None or key in wanted):
+                out[doc["id"]] = codec.profile_from_doc(doc)
+        return out
+
+    def gone_ids(self, platform: str) -> dict[str, str]:
+        """Accounts known to be deleted/suspended/moved, with the reason."""
+        prefix = f"{platform}:"
+        return {
+            doc["id"]: doc["gone"]
+            for doc in self._docs("profiles")
+            if doc.get("gone") and doc.get("key", "").startswith(prefix)
+        }
+
+    def events(self, account_key: str) -> list[FollowEvent]:
+        events = [codec.event_from_doc(d) for d in self._docs("events") if d.get("account") == account_key]
+        events.sort(key=lambda e: e.at)
+        return events
+
+    def syncs(self, account_key: str) -> list[SyncReport]:
+        reports = [codec.report_from_doc(d) for d in self._docs("syncs") if d.get("account") == account_key]
+        reports.sort(key=lambda r: r.started_at)
+        return reports
+
+
 class Store:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
@@ -94,52 +146,24 @@ class Store:
 
     # snapshots, profiles, events ------------------------------------------------------------------
 
+    def read(self) -> SnapshotFile:
+        """One parse of the snapshot file, to answer several questions from the same version."""
+        return SnapshotFile(self.snapshots.load())
+
     def snapshot(self, account_key: str) -> Snapshot | None:
-        with self.snapshots.reading() as db:
-            doc = db.table("state").get(Query().account == account_key)
-        if not isinstance(doc, dict):
-            return None
-        return Snapshot(
-            followers=frozenset(doc.get("followers") or ()),
-            following=frozenset(doc.get("following") or ()),
-            observed_at=codec.parse_iso(doc.get("observed_at")),
-            baseline_at=codec.parse_iso(doc.get("baseline_at")),
-        )
+        return self.read().snapshot(account_key)
 
     def profiles(self, platform: str, ids: Iterable[str] | None = None) -> dict[str, Profile]:
-        """Known profiles of one platform by stable id (all of them, or just `ids`)."""
-        prefix = f"{platform}:"
-        wanted = None if ids is None else {prefix + i for i in ids}
-        out: dict[str, Profile] = {}
-        for doc in self._raw_table("profiles"):
-            key = doc.get("key", "")
-            if key.startswith(prefix) and (wanted is None or key in wanted):
-                out[doc["id"]] = codec.profile_from_doc(doc)
-        return out
+        return self.read().profiles(platform, ids)
 
     def gone_ids(self, platform: str) -> dict[str, str]:
-        """Accounts known to be deleted/suspended/moved, with the reason."""
-        prefix = f"{platform}:"
-        return {
-            doc["id"]: doc["gone"]
-            for doc in self._raw_table("profiles")
-            if doc.get("gone") and doc.get("key", "").startswith(prefix)
-        }
+        return self.read().gone_ids(platform)
 
     def events(self, account_key: str) -> list[FollowEvent]:
-        events = [codec.event_from_doc(d) for d in self._raw_table("events") if d.get("account") == account_key]
-        events.sort(key=lambda e: e.at)
-        return events
+        return self.read().events(account_key)
 
     def syncs(self, account_key: str) -> list[SyncReport]:
-        reports = [codec.report_from_doc(d) for d in self._raw_table("syncs") if d.get("account") == account_key]
-        reports.sort(key=lambda r: r.started_at)
-        return reports
-
-    def _raw_table(self, name: str) -> list[dict[str, Any]]:
-        """The documents of a table without TinyDB's per-document wrapping: the hot read path at 100k."""
-        table = self.snapshots.load().get(name) or {}
-        return list(table.values())
+        return self.read().syncs(account_key)
 
     def record_failed_sync(self, report: SyncReport) -> None:
         """A failed or suspect sync leaves only its own record behind."""
@@ -214,9 +238,7 @@ class Store:
         """Read-modify-write one account's annotation under the lock, so concurrent writers lose nothing."""
         return self.annotate_many([key], change)[key]
 
-    def annotate_many(
-        self, keys: Iterable[str], change: Callable[[Annotation], Annotation]
-    ) -> dict[str, Annotation]:
+    def annotate_many(self, keys: Iterable[str], change: Callable[[Annotation], Annotation]) -> dict[str, Annotation]:
         """The same change to many accounts (a bulk action on marked rows) in one locked write."""
         results: dict[str, Annotation] = {}
         with self.annotation_file.transaction() as db:

@@ -19,7 +19,7 @@ from filelock import FileLock, Timeout
 from followtui.core.codec import merge_profile
 from followtui.core.exit_codes import SuspectSyncError
 from followtui.core.storage import StoreBusyError
-from followtui.core.store import Snapshot, Store, SyncCommit
+from followtui.core.store import Snapshot, SnapshotFile, Store, SyncCommit
 from followtui.models import (
     EventKind,
     FollowEvent,
@@ -114,7 +114,8 @@ async def _sync_locked(
 
     new_followers = frozenset(p.id for p in followers.accounts)
     new_following = frozenset(p.id for p in following.accounts)
-    previous = store.snapshot(account.key)
+    stored = store.read()
+    previous = stored.snapshot(account.key)
     baseline = previous is None
     gained = lost = added = removed = frozenset[str]()
     if previous is not None:
@@ -127,12 +128,12 @@ async def _sync_locked(
     looked_up = await _classify(provider, (lost | removed) - new_followers - new_following)
     gone = {pid: result.reason.value for pid, result in looked_up.items() if isinstance(result, GoneAccount)}
 
-    known = store.profiles(account.platform)
+    known = stored.profiles(account.platform)
     seen: dict[str, Profile] = {p.id: p for p in following.accounts}
     seen.update((p.id, p) for p in followers.accounts)
     seen[own.id] = own
     seen.update((pid, p) for pid, p in looked_up.items() if isinstance(p, Profile))
-    departed = _departed(store, account, new_followers, looked_up)
+    departed = _departed(stored, account, new_followers, looked_up)
     hydrated = await _hydrate(provider, seen, known, departed, set(looked_up), options, observed_at, progress)
     gone.update(
         (pid, r.reason.value)
@@ -260,7 +261,7 @@ async def _classify(provider: Provider, ids: frozenset[str]) -> dict[str, Profil
 
 
 def _departed(
-    store: Store, account: TrackedAccount, followers: frozenset[str], looked_up: Mapping[str, object]
+    store: SnapshotFile, account: TrackedAccount, followers: frozenset[str], looked_up: Mapping[str, object]
 ) -> list[str]:
     """Past unfollowers not seen in this sync: re-checked so a trickster who later deletes the account, or
     renames it, is shown as it is now (they are in neither list, so nothing else would tell us)."""

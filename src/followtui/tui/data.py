@@ -25,11 +25,18 @@ class ScreenData:
     def load(cls, store: Store, account: TrackedAccount) -> ScreenData:
         data = AccountData.load(store, account)
         rows: dict[str, list[AccountRow]] = {}
+        shared: dict[str, AccountRow] = {}  # one row object per account, whichever panes show it
         for pane in PANES:
             if pane == "tricksters":
                 rows[pane] = [AccountRow.build(t.profile, data.annotation(t.profile.id), t) for t in data.tricksters()]
-            else:
-                rows[pane] = [AccountRow.build(p, data.annotation(p.id)) for p in data.pane(pane)]
+                continue
+            pane_rows = []
+            for profile in data.pane(pane):
+                row = shared.get(profile.id)
+                if row is None:
+                    row = shared[profile.id] = AccountRow.build(profile, data.annotation(profile.id))
+                pane_rows.append(row)
+            rows[pane] = pane_rows
         timelines: dict[str, list[FollowEvent]] = defaultdict(list)
         for event in data.events:
             timelines[event.profile_id].append(event)

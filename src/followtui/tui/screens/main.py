@@ -118,6 +118,8 @@ class MainScreen(Screen[None]):
         if not accounts:
             return
         self.account_index %= len(accounts)
+        if self.screen_data is None:
+            self.query_one(StatusLine).set_text(f"loading {accounts[self.account_index].label}…")
         bar = self.query_one("#accounts", Tabs)
         bar.set_class(len(accounts) > 1, "several")
         if [t.id for t in bar.query(Tab)] != [f"acct-{i}" for i in range(len(accounts))]:

@@ -1,0 +1,87 @@
+"""The whole app, not just the list: from start to the first painted rows (store read, rows built, first
+render) and the latency of filter keystrokes typed through Pilot, for an account with 1k vs 100k followers.
+
+Run: python bench/bench_tui_app.py [--sizes 1000 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_store import ACCOUNT, commit, make_profiles  # noqa: E402
+
+from followtui.core.config import Settings  # noqa: E402
+from followtui.core.store import Store  # noqa: E402
+from followtui.tui.app import FollowApp  # noqa: E402
+from followtui.tui.screens.main import MainScreen  # noqa: E402
+from followtui.tui.widgets.account_table import AccountTable  # noqa: E402
+
+
+def make_store(root: Path, size: int) -> Store:
+    store = Store(root / f"data-{size}")
+    store.ensure()
+    store.add_account(ACCOUNT)
+    profiles, followers, following = make_profiles(size, size * 2 // 3)
+    commit(store, profiles, followers, following)
+    return store
+
+
+async def measure(store: Store, config: Path) -> tuple[float, list[float]]:
+    app = FollowApp(store, Settings(config_dir=config), theme="followtui-dark")
+    start = time.perf_counter()
+    async with app.run_test(size=(120, 40)) as pilot:
+        while True:
+            await asyncio.sleep(0.002)
+            screen = app.screen
+            if isinstance(screen, MainScreen) and screen.screen_data is not None:
+                break
+        await pilot.pause()
+        first_paint = time.perf_counter() - start
+        table = app.screen.query_one(AccountTable)
+        await pilot.press("slash")
+        keystrokes = []
+        for ch in "user12":
+            t0 = time.perf_counter()
+            await pilot.press(ch)
+            keystrokes.append(time.perf_counter() - t0)
+        assert table.row_count > 0
+    return first_paint, keystrokes
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs=2, default=[1_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    out: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        config = root / "config"
+        config.mkdir()
+        results = {}
+        for size in args.sizes:
+            store = make_store(root, size)
+            runs = [asyncio.run(measure(store, config)) for _ in range(args.repeat)]
+            paint = statistics.median(r[0] for r in runs)
+            keys = statistics.median(k for r in runs for k in r[1])
+            results[size] = (paint, keys)
+        (small, large) = args.sizes
+        for label, i in (("start to first painted rows", 0), ("filter keystroke (median)", 1)):
+            a, b = results[small][i] * 1000, results[large][i] * 1000
+            print(
+                f"tui app: {label}: {small:,} followers {a:.0f} ms, {large:,} followers {b:.0f} ms; ratio {b / a:.2f}x"
+            )
+            out[f"{label}_small_ms"], out[f"{label}_large_ms"] = a, b
+    return out
+
+
+if __name__ == "__main__":
+    main()
