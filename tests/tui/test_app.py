@@ -284,3 +284,50 @@ async def test_hostile_names_and_bios_are_shown_literally(tmp_path, settings):
         assert hostile[0].name in text or hostile[0].profile.bio[:20] in text
         svg = pilot.app.export_screenshot()
         assert "\x1b" not in svg
+
+
+async def test_theme_choice_is_remembered(store, settings):
+    from followtui.core.config import load_ui_state
+
+    async with FollowApp(store, settings).run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert pilot.app.theme == "followtui-dark"
+        pilot.app.theme = "followtui-light"
+        await pilot.pause()
+    assert load_ui_state(store.data_dir)["theme"] == "followtui-light"
+    async with FollowApp(store, settings).run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert pilot.app.theme == "followtui-light"
+    async with FollowApp(store, settings, theme="followtui-mono").run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert pilot.app.theme == "followtui-mono"  # --theme wins over the remembered choice
+
+
+async def test_account_switcher_with_two_accounts(tmp_path, settings):
+    from followtui.core.connect import add_account, sync_tracked
+    from followtui.core.store import Store
+    from followtui.simulator import SimulatorServer, World
+
+    world = World.generate(seed=31, owner="octocat", followers=40, following=20)
+    world.add_owner("hubot", followers=25, following=10)
+    store = Store(tmp_path / "two")
+
+    async def prepare(url: str) -> None:
+        for login in ("octocat", "hubot"):
+            account = await add_account(store, "github", login, server=url)
+            await sync_tracked(store, account)
+
+    with SimulatorServer(world) as sim:
+        await asyncio.to_thread(lambda: asyncio.run(prepare(sim.url)))
+    async with FollowApp(store, settings).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        assert screen.query_one("#accounts").has_class("several")
+        assert screen.screen_data.account.handle == "octocat"
+        await pilot.press("right_square_bracket")
+        for _ in range(100):
+            await pilot.pause(0.03)
+            if screen.screen_data.account.handle == "hubot":
+                break
+        assert screen.screen_data.account.handle == "hubot"
+        truth = {str(r["id"]) for r in world.truth("hubot")["followers"]}
+        assert {r.id for r in screen.query_one(AccountTable).visible_rows} == truth
