@@ -196,11 +196,11 @@ async def test_follow_unfollow_and_check(make_github):
         return httpx.Response(204)
 
     github = make_github(handler, token=TOKEN)
-    assert await github.is_following("bob") is False
-    await github.follow("bob")
-    assert await github.is_following("bob") is True
-    await github.unfollow("bob")
-    assert await github.is_following("bob") is False
+    assert await github.is_following(Profile(id="0", handle="bob")) is False
+    await github.follow(Profile(id="0", handle="bob"))
+    assert await github.is_following(Profile(id="0", handle="bob")) is True
+    await github.unfollow(Profile(id="0", handle="bob"))
+    assert await github.is_following(Profile(id="0", handle="bob")) is False
     assert ("PUT", "/user/following/bob", "0") in log
     assert ("DELETE", "/user/following/bob", None) in log
 
@@ -217,4 +217,4 @@ async def test_follow_actions_need_a_token_and_send_nothing_without_one(make_git
 async def test_following_an_unknown_user_is_not_found(make_github):
     github = make_github(lambda r: httpx.Response(404, json={"message": "Not Found"}), token=TOKEN)
     with pytest.raises(NotFoundError, match="no GitHub user named 'nobody'"):
-        await github.follow("nobody")
+        await github.follow(Profile(id="0", handle="nobody"))

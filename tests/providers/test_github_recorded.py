@@ -118,11 +118,11 @@ async def test_follow_unfollow_check_sequence(make_github):
         return envelope_response(exchange)
 
     github = make_github(handler, token=TOKEN)
-    assert await github.is_following("nvie") is True
-    await github.unfollow("nvie")
-    assert await github.is_following("nvie") is False
-    await github.follow("nvie")
-    assert await github.is_following("nvie") is True
+    assert await github.is_following(Profile(id="0", handle="nvie")) is True
+    await github.unfollow(Profile(id="0", handle="nvie"))
+    assert await github.is_following(Profile(id="0", handle="nvie")) is False
+    await github.follow(Profile(id="0", handle="nvie"))
+    assert await github.is_following(Profile(id="0", handle="nvie")) is True
     with pytest.raises(StopIteration):
         next(replies)
 

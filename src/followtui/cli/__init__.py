@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from followtui import __version__
-from followtui.cli import accounts, annotate, demo, show, sync_cmd
+from followtui.cli import accounts, actions_cmd, annotate, demo, show, sync_cmd
 from followtui.cli.context import STATE
 from followtui.core.paths import ENV_DATA_DIR
 
@@ -27,6 +27,9 @@ app.command("tag")(annotate.tag)
 app.command("untag")(annotate.untag)
 app.command("note")(annotate.note)
 app.command("keep")(annotate.keep)
+app.command("follow")(actions_cmd.follow)
+app.command("unfollow")(actions_cmd.unfollow)
+app.command("undo")(actions_cmd.undo)
 
 
 def _version(value: bool) -> None:

@@ -32,6 +32,10 @@ UI_STATE_FILE = "ui-state.json"
 
 DEFAULT_PRESET_TAGS: tuple[str, ...] = ("friend", "work", "family", "spam", "later")
 DEFAULT_HYDRATE_BUDGET = 100
+DEFAULT_DAILY_CAP = 200
+DEFAULT_PACING_S = 1.0
+MAX_DAILY_CAP = 10_000
+MAX_PACING_S = 600.0
 MAX_PRESET_TAGS = 9  # keys 1–9
 MAX_TAG = 64  # the same bound as `followtui tag`
 MAX_HYDRATE_BUDGET = 100_000
@@ -60,6 +64,11 @@ DEFAULT_CONFIG_TEXT = """\
 [sync]
 # How many profile look-ups a sync may spend on details (counts, bios, last post) for new and stale accounts.
 # hydrate_budget = 100
+
+[actions]
+# Follows and unfollows per platform per day, and seconds between two of them (safety rails for bulk actions).
+# daily_cap = 200
+# pacing_s = 1.0
 """
 
 
@@ -72,6 +81,10 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)
     preset_tags: tuple[str, ...] = DEFAULT_PRESET_TAGS
     hydrate_budget: int = DEFAULT_HYDRATE_BUDGET
+    #: Follows plus unfollows per platform per UTC day (Instagram is known to block near 200).
+    daily_cap: int = DEFAULT_DAILY_CAP
+    #: Seconds between two follow/unfollow requests, so a bulk action does not look like a bot.
+    pacing_s: float = DEFAULT_PACING_S
     problems: tuple[str, ...] = ()
 
     @property
@@ -171,7 +184,7 @@ def _type_name(value: object) -> str:
 
 def _parse(data: dict[str, Any], report: _Reporter) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    sections = {"keys": _parse_keys, "tags": _parse_tags, "sync": _parse_sync}
+    sections = {"keys": _parse_keys, "tags": _parse_tags, "sync": _parse_sync, "actions": _parse_actions}
     for key, value in data.items():
         if key == "theme":
             theme = _parse_theme(value, report)
@@ -183,7 +196,7 @@ def _parse(data: dict[str, Any], report: _Reporter) -> dict[str, Any]:
                 continue
             values.update(sections[key](value, report))
         else:
-            report(quote(key), "unknown setting, ignored (known: theme, [keys], [tags], [sync])")
+            report(quote(key), "unknown setting, ignored (known: theme, [keys], [tags], [sync], [actions])")
     return values
 
 
@@ -305,3 +318,21 @@ def save_ui_state(data_dir: Path, **changes: Any) -> str | None:
     except StoreError as exc:
         return f"could not remember the UI choice: {exc}"
     return None
+
+
+def _parse_actions(table: dict[str, Any], report: _Reporter) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key == "daily_cap":
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_DAILY_CAP:
+                report("[actions] daily_cap", f"should be a whole number from 0 to {MAX_DAILY_CAP}; using the default")
+            else:
+                values["daily_cap"] = value
+        elif key == "pacing_s":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_PACING_S:
+                report("[actions] pacing_s", f"should be seconds from 0 to {MAX_PACING_S:.0f}; using the default")
+            else:
+                values["pacing_s"] = float(value)
+        else:
+            report(f"[actions] {quote(key)}", "unknown setting, ignored (known: daily_cap, pacing_s)")
+    return values

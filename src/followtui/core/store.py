@@ -19,6 +19,7 @@ from followtui.core import codec
 from followtui.core.storage import DataFile, StoreError, ensure_private_dir
 from followtui.models import (
     Annotation,
+    EventKind,
     FollowEvent,
     Profile,
     SyncReport,
@@ -27,6 +28,7 @@ from followtui.models import (
 
 SNAPSHOTS = "snapshots.json"
 ANNOTATIONS = "annotations.json"
+JOURNAL = "journal.json"
 
 
 class AccountExistsError(StoreError):
@@ -115,6 +117,7 @@ class Store:
         self.data_dir = data_dir
         self.snapshots = DataFile(data_dir / SNAPSHOTS)
         self.annotation_file = DataFile(data_dir / ANNOTATIONS)
+        self.journal_file = DataFile(data_dir / JOURNAL)
 
     def ensure(self) -> None:
         ensure_private_dir(self.data_dir)
@@ -220,6 +223,36 @@ class Store:
             accounts = db.table("accounts")
             if commit.own_profile.handle and commit.own_profile.handle != commit.account.handle:
                 accounts.update({"handle": commit.own_profile.handle}, Query().key == key)
+
+    def record_following_change(
+        self, account: TrackedAccount, profile: Profile, *, following: bool, at: datetime
+    ) -> None:
+        """A follow or unfollow made through followtui takes effect in the snapshot at once, with its exact
+        time, so a follow-back feeds the trickster timeline without waiting for the next sync."""
+        with self.snapshots.transaction() as db:
+            state = db.table("state")
+            doc = state.get(Query().account == account.key)
+            if not isinstance(doc, dict):
+                return  # never synced: the first sync's baseline will include it
+            current = set(doc.get("following") or ())
+            if (profile.id in current) == following:
+                return
+            current.symmetric_difference_update({profile.id})
+            state.update({"following": sorted(current)}, Query().account == account.key)
+            kind = EventKind.FOLLOWING_ADDED if following else EventKind.FOLLOWING_REMOVED
+            db.table("events").insert(codec.event_to_doc(FollowEvent(account.key, kind, profile.id, at)))
+            profiles = db.table("profiles")
+            key = f"{account.platform}:{profile.id}"
+            if not profiles.contains(Query().key == key):
+                profiles.insert(codec.profile_to_doc(account.platform, profile))
+
+    def journal(self) -> list[dict[str, Any]]:
+        """Every follow/unfollow followtui made, oldest first (see core.actions)."""
+        return list((self.journal_file.load().get("actions") or {}).values())
+
+    def append_journal(self, entry: dict[str, Any]) -> None:
+        with self.journal_file.transaction() as db:
+            db.table("actions").insert(entry)
 
     def own_profile(self, account: TrackedAccount) -> Profile | None:
         with self.snapshots.reading() as db:

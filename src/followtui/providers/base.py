@@ -34,6 +34,15 @@ class Provider(Protocol):
         Ids left out (budget spent) are simply absent from the result.
         """
 
+    async def follow(self, target: Profile) -> None:
+        """Follow `target` as the signed-in user (AuthError without credentials)."""
+
+    async def unfollow(self, target: Profile) -> None:
+        """Stop following `target` as the signed-in user."""
+
+    async def is_following(self, target: Profile) -> bool:
+        """Whether the signed-in user follows `target` now (used to verify an action)."""
+
     def server_time(self) -> datetime | None:
         """The platform's clock from the latest response's Date header (the sync clock), if known."""
 

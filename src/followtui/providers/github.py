@@ -185,18 +185,19 @@ class GitHubProvider:
 
     # -- follow actions (need a token) -----------------------------------------------------------------
 
-    async def follow(self, login: str) -> None:
+    async def follow(self, target: Profile) -> None:
         self._need_token("follow")
-        await self._action("PUT", login)
+        await self._action("PUT", target.handle)
 
-    async def unfollow(self, login: str) -> None:
+    async def unfollow(self, target: Profile) -> None:
         self._need_token("unfollow")
-        await self._action("DELETE", login)
+        await self._action("DELETE", target.handle)
 
-    async def is_following(self, login: str) -> bool:
-        """Whether the token's user follows `login` (204 yes, 404 no)."""
+    async def is_following(self, target: Profile) -> bool:
+        """Whether the token's user follows `target` (204 yes, 404 no)."""
         self._need_token("check whom you follow")
-        answer = await self._http.request("GET", f"/user/following/{_q(login)}", expect_json=False, accept=(404,))
+        path = f"/user/following/{_q(target.handle)}"
+        answer = await self._http.request("GET", path, expect_json=False, accept=(404,))
         return answer.status != 404
 
     async def _action(self, method: str, login: str) -> None:
