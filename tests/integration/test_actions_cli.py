@@ -80,17 +80,17 @@ def test_keep_list_protects_against_bulk_unfollow_and_undo_reverses(synced):
 def test_dry_run_and_daily_cap(synced):
     world, data = synced
     fans = show(data, "fans")["rows"][:4]
-    result, rows = act(data, "follow", "--dry-run", *[f["handle"] for f in fans])
+    _, rows = act(data, "follow", "--dry-run", *[f["handle"] for f in fans])
     assert [r["outcome"] for r in rows] == ["dry-run"] * 4
     assert not any(world.is_following("octocat", int(f["id"])) for f in fans)
     configure(data, pacing_s=0, daily_cap=2)
-    result, rows = act(data, "follow", *[f["handle"] for f in fans])
+    _, rows = act(data, "follow", *[f["handle"] for f in fans])
     assert [r["outcome"] for r in rows] == ["done", "done", "skipped", "skipped"]
     assert "daily cap of 2" in rows[2]["message"]
 
 
 def test_without_a_token_one_clear_error_and_no_secret_anywhere(synced):
-    world, data = synced
+    _world, data = synced
     fan = show(data, "fans")["rows"][0]
     result = run_cli(data, "follow", fan["handle"])  # no token in the environment
     assert result.returncode == 4 and "token" in result.stderr and "Traceback" not in result.stderr
