@@ -331,3 +331,37 @@ async def test_account_switcher_with_two_accounts(tmp_path, settings):
         assert screen.screen_data.account.handle == "hubot"
         truth = {str(r["id"]) for r in world.truth("hubot")["followers"]}
         assert {r.id for r in screen.query_one(AccountTable).visible_rows} == truth
+
+
+async def test_follow_and_unfollow_keys_with_confirmation(tmp_path, settings, monkeypatch):
+    from dataclasses import replace
+
+    from followtui.core.store import Store
+    from followtui.simulator import SimulatorServer, World
+    from followtui.tui.screens.prompts import Confirm
+
+    from .conftest import build
+
+    world = World.generate(seed=51, owner="octocat", followers=40, following=20)
+    world.add_token("tok", "octocat")
+    monkeypatch.setenv("FOLLOWTUI_GITHUB_TOKEN", "tok")
+    with SimulatorServer(world) as sim:
+        store = await asyncio.to_thread(build, tmp_path / "acts", world, sim.url, 0)
+        app = FollowApp(Store(store.data_dir), replace(settings, pacing_s=0))
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await ready(pilot)
+            await pilot.press("tab", "tab", "tab")  # fans
+            table = screen.query_one(AccountTable)
+            first, second = table.visible_rows[0], table.visible_rows[1]
+            await pilot.press("space", "space", "f")
+            assert isinstance(pilot.app.screen, Confirm)
+            await pilot.press("n")  # declined: nothing happens
+            assert not world.is_following("octocat", int(first.id))
+            await pilot.press("f", "y")
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if world.is_following("octocat", int(second.id)) and not table.marked_ids:
+                    break
+            assert world.is_following("octocat", int(first.id)) and world.is_following("octocat", int(second.id))
+            await pilot.pause(0.5)
+            assert first.id in {r.id for r in screen.screen_data.rows["mutuals"]}

@@ -26,7 +26,7 @@ from followtui.models import Annotation
 from followtui.sanitize import clean_text
 from followtui.tui.data import ScreenData
 from followtui.tui.rows import COLUMNS, TRICKSTER_COLUMNS, AccountRow, Column
-from followtui.tui.screens.prompts import Prompt
+from followtui.tui.screens.prompts import Confirm, Prompt
 from followtui.tui.widgets.account_table import AccountTable
 from followtui.tui.widgets.detail import DetailPanel
 from followtui.tui.widgets.status import StatusLine, SyncUpdate
@@ -60,6 +60,8 @@ class MainScreen(Screen[None]):
         Binding("c", "copy_url", "Copy URL", show=False, id="main.copy_url"),
         Binding("C", "copy_handle", "Copy handle", show=False, id="main.copy_handle"),
         Binding("r", "refresh", "Sync", id="main.refresh"),
+        Binding("f", "act('follow')", "Follow", show=False, id="main.follow"),
+        Binding("u", "act('unfollow')", "Unfollow", show=False, id="main.unfollow"),
         Binding("e", "export", "Export", show=False, id="main.export"),
         Binding("i", "toggle_detail", "Details", show=False, id="main.toggle_detail"),
         *_preset_bindings(),
@@ -393,6 +395,60 @@ class MainScreen(Screen[None]):
             self.notify(f"could not write {path}: {exc.strerror or exc}", severity="error", markup=False)
             return
         self.notify(f"exported {len(rows):,} rows to {path}", markup=False)
+
+    def action_act(self, action: str) -> None:
+        """Follow or unfollow the marked rows (or the highlighted one), after a confirmation."""
+        rows = self.targets()
+        if not rows or self.screen_data is None:
+            self.notify("no account selected", severity="warning")
+            return
+        who = rows[0].handle if len(rows) == 1 else f"{len(rows)} accounts"
+        kept = sum(1 for r in rows if r.keep)
+        note = f" ({kept} kept will be skipped)" if action == "unfollow" and kept and len(rows) > 1 else ""
+        question = f"{action.capitalize()} {who}{note} on {self.screen_data.account.label}?"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.query_one(StatusLine).set_text(f"{action}ing {who}…")
+                self.run_actions(action, [r.profile for r in rows])
+
+        self.app.push_screen(Confirm(question), answered)
+
+    @work(thread=True, exclusive=True, group="actions", exit_on_error=False)
+    def run_actions(self, action: str, profiles: list) -> None:  # type: ignore[type-arg]
+        import asyncio
+
+        from followtui.core.actions import Action, Limits, Outcome, run_actions
+        from followtui.core.connect import provider_for
+
+        app = self.follow_app
+        assert self.screen_data is not None
+        account = self.screen_data.account
+        limits = Limits(daily_cap=app.settings.daily_cap, pacing_s=app.settings.pacing_s)
+
+        async def go():  # type: ignore[no-untyped-def]
+            provider = provider_for(account)
+            try:
+                return await run_actions(app.store, account, provider, Action(action), profiles, limits=limits)
+            finally:
+                await provider.aclose()
+
+        try:
+            results = asyncio.run(go())
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False, timeout=10)
+            self.app.call_from_thread(self.reload)
+            return
+        counts: dict[str, int] = {}
+        for result in results:
+            counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
+        summary = ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
+        problems = [f"{r.profile.handle}: {r.message}" for r in results if r.outcome is not Outcome.DONE and r.message]
+        text = f"{action}: {summary}" + (f" — {'; '.join(problems[:3])}" if problems else "")
+        severity = "information" if counts.get("done") == len(results) else "warning"
+        self.app.call_from_thread(self.notify, text, severity=severity, markup=False, timeout=8)
+        self.app.call_from_thread(self.table.clear_marks)
+        self.app.call_from_thread(self.reload)
 
     def action_refresh(self) -> None:
         if self.syncing:
