@@ -8,6 +8,7 @@ import typer
 
 from followtui.cli.context import STATE, find_account, handle_errors
 from followtui.cli.output import emit, message
+from followtui.core.exit_codes import ExitCode
 
 app = typer.Typer(help="Add, list and remove the accounts you track.", no_args_is_help=True)
 
@@ -62,7 +63,33 @@ def list_accounts(
 @handle_errors
 def remove(account: str = typer.Argument(..., help="platform:handle")) -> None:
     """Stop tracking an account and forget its history (tags and notes are kept)."""
+    from followtui.core.secrets import forget_secret
+
     store = STATE.store()
     found = find_account(store.accounts(), account)
     store.remove_account(found)
+    forget_secret(found, store.data_dir)
     message(f"no longer tracking {found.label}")
+
+
+@app.command("login")
+@handle_errors
+def login(account: str = typer.Argument(..., help="platform:handle")) -> None:
+    """Store the account's token (GitHub, Mastodon) or app password (Bluesky); asked for without echo.
+
+    Kept in the system keyring when one is usable, else in a file only you can read; never in the store.
+    """
+    import getpass
+
+    from followtui.core.secrets import default_token_env, save_secret
+
+    store = STATE.store()
+    found = find_account(store.accounts(), account)
+    kind = "app password" if found.platform == "bluesky" else "token"
+    secret = getpass.getpass(f"{kind} for {found.label} (not shown): ").strip()
+    if not secret:
+        message("nothing entered; nothing changed")
+        raise typer.Exit(int(ExitCode.USAGE))
+    where = save_secret(found, secret, store.data_dir)
+    env = found.token_env or default_token_env(found.platform)
+    message(f"saved the {kind} for {found.label} in {where} (the environment variable {env} still wins)")

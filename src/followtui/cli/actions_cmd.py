@@ -46,7 +46,7 @@ def _run(action_name: str, refs: list[str], account_ref: str | None, dry_run: bo
     limits = _limits()
 
     async def go():  # type: ignore[no-untyped-def]
-        provider = provider_for(account)
+        provider = provider_for(account, data_dir=store.data_dir)
         try:
             targets = await _resolve(store, account, provider, refs)
             return await run_actions(store, account, provider, Action(action_name), targets, limits=limits,
@@ -119,7 +119,7 @@ def undo(
     limits = _limits()
 
     async def go():  # type: ignore[no-untyped-def]
-        provider = provider_for(target_account)
+        provider = provider_for(target_account, data_dir=store.data_dir)
         try:
             return await run_actions(store, target_account, provider, action, targets, limits=limits,
                                      dry_run=dry_run, batch=f"undo-{entries[0]['batch']}", on_result=_say)  # fmt: skip

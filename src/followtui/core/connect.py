@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from followtui.core.exit_codes import UsageError
@@ -21,10 +22,18 @@ LIVE_PLATFORMS = ("github",)
 WaitCallback = Callable[[float, str], None]
 
 
-def provider_for(account: TrackedAccount, *, on_wait: WaitCallback | None = None, **options: Any) -> Provider:
+def provider_for(
+    account: TrackedAccount,
+    *,
+    data_dir: Path | None = None,
+    on_wait: WaitCallback | None = None,
+    **options: Any,
+) -> Provider:
+    """A provider for the account's platform and server, signed in with its secret when it has one."""
     from followtui.providers import make_provider
 
-    return make_provider(account.platform, account.server or None, token_for(account), on_wait=on_wait, **options)
+    token = token_for(account, data_dir)
+    return make_provider(account.platform, account.server or None, token, on_wait=on_wait, **options)
 
 
 async def add_account(
@@ -39,7 +48,7 @@ async def add_account(
         raise UsageError(f"{platform} is not supported yet in this version; {', '.join(LIVE_PLATFORMS)} works today")
     draft = TrackedAccount(platform=platform, handle=handle.strip().lstrip("@"), id="", server=server,
                            token_env=token_env)  # fmt: skip
-    provider = provider_for(draft)
+    provider = provider_for(draft, data_dir=store.data_dir)
     try:
         profile = await provider.lookup_self(draft.handle)
     finally:
@@ -64,7 +73,7 @@ async def sync_tracked(
     progress: SyncProgress | None = None,
     on_wait: WaitCallback | None = None,
 ) -> SyncReport:
-    provider = provider_for(account, on_wait=on_wait)
+    provider = provider_for(account, data_dir=store.data_dir, on_wait=on_wait)
     try:
         return await sync_account(store, account, provider, options or SyncOptions(), progress)
     finally:

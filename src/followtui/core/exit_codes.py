@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 
+from followtui.core.secrets import SecretsFileError
 from followtui.core.storage import StoreBusyError, StoreCorruptError, StoreError
 from followtui.providers.errors import (
     AuthError,
@@ -43,7 +44,7 @@ def exit_code_for(exc: BaseException) -> ExitCode:
         return ExitCode.USAGE
     if isinstance(exc, SuspectSyncError):
         return ExitCode.SUSPECT
-    if isinstance(exc, AuthError):
+    if isinstance(exc, (AuthError, SecretsFileError)):
         return ExitCode.AUTH
     if isinstance(exc, NotFoundError):
         return ExitCode.NOT_FOUND

@@ -427,7 +427,7 @@ class MainScreen(Screen[None]):
         limits = Limits(daily_cap=app.settings.daily_cap, pacing_s=app.settings.pacing_s)
 
         async def go():  # type: ignore[no-untyped-def]
-            provider = provider_for(account)
+            provider = provider_for(account, data_dir=app.store.data_dir)
             try:
                 return await run_actions(app.store, account, provider, Action(action), profiles, limits=limits)
             finally:
