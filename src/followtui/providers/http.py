@@ -348,9 +348,15 @@ class HttpClient:
 
     # -- requests --------------------------------------------------------------------------------------
 
-    async def get_json(self, target: str, params: Mapping[str, str | int] | None = None) -> JsonResponse:
+    async def get_json(
+        self,
+        target: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> JsonResponse:
         """GET and parse a JSON body (retrying truncated or malformed ones)."""
-        return await self.request("GET", target, params=params)
+        return await self.request("GET", target, params=params, headers=headers)
 
     async def request(
         self,
@@ -361,11 +367,14 @@ class HttpClient:
         content: bytes | None = None,
         expect_json: bool = True,
         accept: Iterable[int] = (),
+        headers: Mapping[str, str] | None = None,
     ) -> JsonResponse:
         """Send one logical request, retrying what is worth retrying; raise an errors.py exception otherwise.
 
-        Statuses in `accept` (e.g. 404 for "is following?") come back as a response instead of raising.
-        A 204 (or any body when `expect_json` is False) gives `data=None`.
+        Statuses in `accept` (e.g. 404 for "is following?") come back as a response instead of raising; their
+        JSON body, if any parses, is in `data` (an error body such as XRPC's {"error", "message"}), else None.
+        A 204 (or any body when `expect_json` is False) gives `data=None`. `headers` are added to the client's
+        own for this request only (a session token that changes, a Content-Type).
         """
         url = self.resolve(target)
         if params:
@@ -378,7 +387,7 @@ class HttpClient:
         while True:
             attempts += 1
             try:
-                return await self._attempt(method, url, content, expect_json, accepted, what, attempts)
+                return await self._attempt(method, url, content, expect_json, accepted, what, attempts, headers)
             except _RateLimited as limited:
                 rate_waits += 1
                 await self._rate_limit_wait(limited.response, limited.message, rate_waits)
@@ -400,8 +409,10 @@ class HttpClient:
         accepted: frozenset[int],
         what: str,
         attempts: int,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> JsonResponse:
-        request = self._client.build_request(method, url, headers=self._headers, content=content)
+        headers = {**self._headers, **extra_headers} if extra_headers else self._headers
+        request = self._client.build_request(method, url, headers=headers, content=content)
         self.requests_made += 1
         try:
             response = await self._client.send(request, stream=True)
@@ -426,6 +437,11 @@ class HttpClient:
                     data = orjson.loads(body)
                 except orjson.JSONDecodeError:
                     raise _Retry("a truncated or malformed JSON body", kind="body") from None
+            elif expect_json and body and not 200 <= status < 300:
+                try:
+                    data = orjson.loads(body)
+                except orjson.JSONDecodeError:
+                    data = None
             links = {
                 rel: str(url.join(link["url"]))
                 for rel, link in response.links.items()
@@ -438,7 +454,8 @@ class HttpClient:
         if status >= 500 or status == 408:
             retry_after = parse_retry_after(response.headers.get("retry-after"), self._server_now(response))
             raise _Retry(f"server error {status}", kind="server", retry_after=retry_after)
-        raise self._status_error(status, message, what, response)
+        has_auth = any(k.lower() == "authorization" for k in headers)
+        raise self._status_error(status, message, what, response, has_auth)
 
     async def _read_bounded(self, response: httpx.Response, what: str) -> bytes:
         declared = _int_header(response.headers.get("content-length"))
@@ -471,9 +488,10 @@ class HttpClient:
         lowered = message.lower()
         return "rate limit" in lowered or "abuse detection" in lowered
 
-    def _status_error(self, status: int, message: str, what: str, response: httpx.Response) -> Exception:
+    def _status_error(
+        self, status: int, message: str, what: str, response: httpx.Response, has_auth: bool
+    ) -> Exception:
         said = f": {message}" if message else ""
-        has_auth = any(k.lower() == "authorization" for k in self._headers)
         if status == 401 or (status == 403 and "bad credentials" in message.lower()):
             if has_auth:
                 return AuthError(f"{self.platform_name} rejected the token ({status}{said})")
@@ -505,6 +523,11 @@ class HttpClient:
                     text = value
                     break
         return self.redact(clean_text(text, MAX_MESSAGE))
+
+    def add_secret(self, secret: str) -> None:
+        """Blank out `secret` too from now on (a session token received after the client was made)."""
+        if secret and secret not in self._secrets:
+            self._secrets = (*self._secrets, secret)
 
     def redact(self, text: str) -> str:
         for secret in self._secrets:
