@@ -20,7 +20,7 @@ from followtui.providers.errors import (
     RateLimitError,
 )
 
-SUPPORTED_PLATFORMS: tuple[str, ...] = ("github",)
+SUPPORTED_PLATFORMS: tuple[str, ...] = ("github", "bluesky")
 
 __all__ = [
     "SUPPORTED_PLATFORMS",
@@ -42,11 +42,16 @@ def make_provider(platform: str, server: str | None = None, token: str | None = 
     """A provider for `platform` talking to `server` (None: the platform's public service).
 
     `options` go to the provider's constructor (per_page, concurrency, retry, max_wait_s, timeout_s,
-    on_wait, client…). An unknown platform is a ValueError naming the supported ones.
+    on_wait, client…; Bluesky also identifier and pds). `token` is GitHub's access token or a Bluesky app password.
+    An unknown platform is a ValueError naming the supported ones.
     """
     name = platform.strip().lower()
     if name == "github":
         from followtui.providers.github import GitHubProvider, api_base_for
 
         return GitHubProvider(api_base_for(server), token, **options)
+    if name == "bluesky":
+        from followtui.providers.bluesky import BlueskyProvider
+
+        return BlueskyProvider(server, token, **options)
     raise ValueError(f"unknown platform {platform!r}; supported: {', '.join(SUPPORTED_PLATFORMS)}")

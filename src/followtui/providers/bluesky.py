@@ -1,0 +1,641 @@
+"""Bluesky (AT Protocol XRPC) provider: follow graphs by cursor, profiles by DID, follows as repo records.
+
+Reads go unauthenticated to an AppView (public by default). Writes go to the user's PDS with a session
+created from an app password (`com.atproto.server.createSession`) and refreshed when the access token
+expires. A list is returned only when its cursor chain reached its end (no `cursor` key); pages may be short
+or even empty while a cursor is present, so their size proves nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import quote, urlencode
+
+import httpx
+import orjson
+
+from followtui.models import FollowList, GoneAccount, GoneReason, Profile
+from followtui.providers.base import Progress
+from followtui.providers.errors import (
+    ApiError,
+    AuthError,
+    IncompleteListError,
+    NotFoundError,
+    ProviderError,
+    RateLimitError,
+)
+from followtui.providers.http import (
+    BLUESKY_RATE_LIMIT,
+    DEFAULT_MAX_WAIT_S,
+    DEFAULT_TIMEOUT_S,
+    HttpClient,
+    OnWait,
+    RetryPolicy,
+    Sleep,
+    make_client,
+)
+from followtui.sanitize import MAX_BIO, MAX_HANDLE, MAX_NAME, MAX_URL, clean_id, clean_int, clean_text
+
+DEFAULT_APPVIEW = "https://public.api.bsky.app"
+DEFAULT_PDS = "https://bsky.social"
+MAX_LIMIT = 100
+MAX_ACTORS = 25
+#: A cursor chain longer than this is not believed (10 million accounts at 100 a page, plus empty pages).
+MAX_PAGES = 200_000
+MAX_CURSOR = 1024
+FOLLOW = "app.bsky.graph.follow"
+#: XRPC error statuses whose {"error", "message"} body we read ourselves (429 and 5xx stay with HttpClient).
+_XRPC_STATUSES = (400, 401, 403, 404)
+_AUTH_ERRORS = frozenset({"AuthenticationRequired", "InvalidToken", "ExpiredToken", "AuthMissing"})
+_NOT_FOUND_WORDS = ("profile not found", "actor not found", "unable to resolve", "could not find")
+
+T = TypeVar("T")
+
+
+def xrpc_base_for(server: str | None, default: str = DEFAULT_APPVIEW) -> str:
+    """The XRPC host for what a user typed: nothing means the public AppView; a bare host gets https."""
+    if not server or not server.strip():
+        return default
+    server = server.strip().rstrip("/").removesuffix("/xrpc")
+    if "://" not in server:
+        server = "https://" + server
+    return server
+
+
+class XrpcError(ApiError):
+    """An XRPC error answer: the lexicon error name (`InvalidRequest`, `AccountTakedown`…) and status."""
+
+    def __init__(self, message: str, *, status: int, name: str, detail: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.name = name
+        self.detail = detail
+
+
+@dataclass(slots=True)
+class _Session:
+    did: str
+    handle: str
+    access_jwt: str = field(repr=False)
+    refresh_jwt: str = field(repr=False)
+
+
+class BlueskyProvider:
+    """The Provider contract for Bluesky and any AT Protocol AppView/PDS."""
+
+    platform = "bluesky"
+
+    def __init__(
+        self,
+        server: str | None = None,
+        app_password: str | None = None,
+        *,
+        identifier: str | None = None,
+        pds: str | None = None,
+        per_page: int = MAX_LIMIT,
+        batch_size: int = MAX_ACTORS,
+        concurrency: int = 8,
+        retry: RetryPolicy | None = None,
+        max_wait_s: float = DEFAULT_MAX_WAIT_S,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        on_wait: OnWait | None = None,
+        client: httpx.AsyncClient | None = None,
+        sleep: Sleep | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        if not 1 <= per_page <= MAX_LIMIT:
+            raise ValueError(f"per_page must be between 1 and {MAX_LIMIT}")
+        if not 1 <= batch_size <= MAX_ACTORS:
+            raise ValueError(f"batch_size must be between 1 and {MAX_ACTORS}")
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        read_base = xrpc_base_for(server)
+        pds_base = xrpc_base_for(pds, read_base if server and server.strip() else DEFAULT_PDS)
+        self.per_page = per_page
+        self.batch_size = batch_size
+        self.concurrency = concurrency
+        self._password = (app_password or "").strip() or None
+        self._identifier = (identifier or "").strip().removeprefix("@") or None
+        self._session: _Session | None = None
+        self._session_lock = asyncio.Lock()
+        self._owns_client = client is None
+        self._client = client or make_client(timeout_s=timeout_s, max_connections=2 * concurrency + 4)
+        common: dict[str, Any] = {
+            "platform_name": "Bluesky",
+            "headers": {"Accept": "application/json"},
+            "secrets": (self._password,) if self._password else (),
+            "retry": retry,
+            "max_wait_s": max_wait_s,
+            "on_wait": on_wait,
+            "client": self._client,
+            "rate_limit_headers": BLUESKY_RATE_LIMIT,
+            "sleep": sleep,
+            "clock": clock,
+        }
+        self._read = HttpClient(read_base, **common)
+        same = httpx.URL(read_base) == httpx.URL(pds_base)
+        self._pds = self._read if same else HttpClient(pds_base, **common)
+
+    def __repr__(self) -> str:
+        return (
+            f"BlueskyProvider({str(self._read.base_url)!r}, pds={str(self._pds.base_url)!r}, "
+            f"identifier={self._identifier!r}, app_password={'set' if self._password else 'none'})"
+        )
+
+    # -- Provider --------------------------------------------------------------------------------------
+
+    @property
+    def requests_made(self) -> int:
+        made = self._read.requests_made
+        return made if self._pds is self._read else made + self._pds.requests_made
+
+    def server_time(self) -> datetime | None:
+        return self._read.server_time() or self._pds.server_time()
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()
+
+    async def lookup_self(self, handle: str) -> Profile:
+        actor = handle.strip().removeprefix("@")
+        if not actor:
+            raise NotFoundError("no Bluesky account named ''")
+        if self._identifier is None and not actor.startswith("did:"):
+            self._identifier = actor  # the tracked handle signs in with its app password
+        try:
+            data = await self._get("app.bsky.actor.getProfile", {"actor": actor})
+        except XrpcError as exc:
+            raise self._not_found(exc, actor) from None
+        return self._profile(data, f"the profile of {clean_text(actor, MAX_HANDLE)!r}", detailed=True)
+
+    async def fetch_followers(self, account: Profile, progress: Progress | None = None) -> FollowList:
+        return await self._fetch_list(account, "followers", progress)
+
+    async def fetch_following(self, account: Profile, progress: Progress | None = None) -> FollowList:
+        return await self._fetch_list(account, "following", progress)
+
+    async def lookup(self, ids: Sequence[str], budget: int) -> dict[str, Profile | GoneAccount]:
+        """Full profiles by DID, 25 per `getProfiles` request; actors it leaves out are classified one by one.
+
+        `budget` counts requests (batches first, then single lookups of the missing). One id, or a budget that
+        covers one request per id but not the batches plus a lookup per id, goes straight to single lookups:
+        that costs no more and classifies everything. A rate limit after some answers arrived returns those.
+        """
+        wanted = list(dict.fromkeys(i for i in ids if i))
+        budget = max(0, budget)
+        results: dict[str, Profile | GoneAccount] = {}
+        if not wanted or not budget:
+            return results
+        batches = [wanted[i : i + self.batch_size] for i in range(0, len(wanted), self.batch_size)]
+        singles_only = len(wanted) == 1 or (
+            len(wanted) <= budget < len(batches) + len(wanted) and len(wanted) <= self.batch_size
+        )
+        stopped: list[RateLimitError] = []
+        semaphore = asyncio.Semaphore(self.concurrency)
+
+        async def batch(actors: list[str]) -> None:
+            async with semaphore:
+                if not stopped:
+                    try:
+                        results.update(await self._get_profiles(actors))
+                    except RateLimitError as exc:
+                        stopped.append(exc)
+
+        async def single(actor: str) -> None:
+            async with semaphore:
+                if not stopped:
+                    try:
+                        found = await self._classify(actor)
+                    except RateLimitError as exc:
+                        stopped.append(exc)
+                        return
+                    if found is not None:
+                        results[actor] = found
+
+        if singles_only:
+            await _gather_all([single(actor) for actor in wanted[:budget]])
+        else:
+            sent = batches[:budget]
+            await _gather_all([batch(chunk) for chunk in sent])
+            missing = [actor for chunk in sent for actor in chunk if actor not in results]
+            if not stopped:
+                await _gather_all([single(actor) for actor in missing[: budget - len(sent)]])
+        if stopped and not results:
+            raise stopped[0]
+        return results
+
+    # -- follow actions (need an app password) --------------------------------------------------------
+
+    async def follow(self, target: Profile) -> None:
+        """Create a follow record (once: an existing follow is left as it is, never duplicated)."""
+        subject = await self._did_of(target)
+        viewer = await self._viewer(subject)
+        if viewer.get("following"):
+            return
+        session = await self._ensure_session()
+        record = {"$type": FOLLOW, "subject": subject, "createdAt": _now_iso()}
+        await self._call(
+            self._pds,
+            "POST",
+            "com.atproto.repo.createRecord",
+            body={"repo": session.did, "collection": FOLLOW, "record": record},
+            auth=True,
+        )
+
+    async def unfollow(self, target: Profile) -> None:
+        """Delete our follow record of `target` (its rkey comes from viewer.following); no follow, no-op."""
+        subject = await self._did_of(target)
+        uri = (await self._viewer(subject)).get("following")
+        if not uri:
+            return
+        session = await self._ensure_session()
+        repo, collection, rkey = _split_at_uri(uri)
+        if repo != session.did or collection != FOLLOW or not rkey:
+            raise ApiError("Bluesky named a follow record that is not ours; nothing was deleted")
+        await self._call(
+            self._pds,
+            "POST",
+            "com.atproto.repo.deleteRecord",
+            body={"repo": session.did, "collection": FOLLOW, "rkey": rkey},
+            auth=True,
+        )
+
+    async def is_following(self, target: Profile) -> bool:
+        return bool((await self._viewer(await self._did_of(target))).get("following"))
+
+    async def _viewer(self, did: str) -> dict[str, Any]:
+        """The signed-in user's relation to `did` (needs auth: unauthenticated views carry no `following`)."""
+        try:
+            data = await self._call(self._pds, "GET", "app.bsky.actor.getProfile", params={"actor": did}, auth=True)
+        except XrpcError as exc:
+            raise self._not_found(exc, did) from None
+        viewer = data.get("viewer") if isinstance(data, dict) else None
+        return viewer if isinstance(viewer, dict) else {}
+
+    async def _did_of(self, target: Profile) -> str:
+        """Follow records name DIDs: a target known only by handle is resolved first."""
+        if target.id.startswith("did:"):
+            return target.id
+        handle = target.handle.strip().removeprefix("@")
+        try:
+            data = await self._get("com.atproto.identity.resolveHandle", {"handle": handle})
+        except XrpcError as exc:
+            if exc.name == "HandleNotFound" or exc.status == 400:
+                raise NotFoundError(f"no Bluesky account {clean_text(handle, MAX_HANDLE)!r}") from None
+            raise
+        found = clean_id(data.get("did")) if isinstance(data, dict) else None
+        if found is None or not found.startswith("did:"):
+            raise ApiError(f"Bluesky resolved {clean_text(handle, MAX_HANDLE)!r} to something that is not a DID")
+        return found
+
+    # -- lists -----------------------------------------------------------------------------------------
+
+    async def _fetch_list(self, account: Profile, name: str, progress: Progress | None) -> FollowList:
+        nsid, key = ("app.bsky.graph.getFollowers", "followers")
+        if name == "following":
+            nsid, key = ("app.bsky.graph.getFollows", "follows")
+        expected = account.followers_count if name == "followers" else account.following_count
+        accounts: dict[str, Profile] = {}
+        seen_cursors: set[str] = set()
+        cursor: str | None = None
+        pages = requests = 0
+        while True:
+            params: dict[str, str | int] = {"actor": account.id, "limit": self.per_page}
+            if cursor is not None:
+                params["cursor"] = cursor
+            try:
+                data, attempts = await self._call_counted(self._read, "GET", nsid, params=params)
+            except XrpcError as exc:
+                raise self._not_found(exc, account.handle or account.id) from None
+            pages += 1
+            requests += attempts
+            where = f"{name} page {pages}"
+            if not isinstance(data, dict) or not isinstance(data.get(key), list):
+                raise ApiError(f"Bluesky sent something other than a {name} page ({where})")
+            subject = data.get("subject")
+            if isinstance(subject, dict) and clean_id(subject.get("did")) not in (None, account.id):
+                raise ApiError(f"Bluesky answered with another account's {name} ({where})")
+            items = data[key]
+            if len(items) > MAX_LIMIT:
+                raise ApiError(f"Bluesky sent {len(items)} accounts on {where}, more than a page holds")
+            for item in items:
+                profile = self._profile(item, where, detailed=False)
+                accounts.setdefault(profile.id, profile)
+            if progress is not None:
+                progress(name, len(accounts), expected)
+            cursor = _next_cursor(data, where)
+            if cursor is None:
+                return FollowList(tuple(accounts.values()), pages=pages, requests=requests)
+            if cursor in seen_cursors:
+                raise IncompleteListError(
+                    f"Bluesky's {name} list repeated a cursor after {pages} pages; the list changed during the "
+                    "fetch or the server is confused, the next sync will retry"
+                )
+            seen_cursors.add(cursor)
+            if pages >= MAX_PAGES:
+                raise ApiError(f"Bluesky's {name} list goes on for more than {MAX_PAGES} pages")
+
+    # -- profiles --------------------------------------------------------------------------------------
+
+    async def _get_profiles(self, actors: list[str]) -> dict[str, Profile]:
+        query = urlencode([("actors", actor) for actor in actors])
+        data = await self._get(f"app.bsky.actor.getProfiles?{query}", None)
+        items = data.get("profiles") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise ApiError("Bluesky sent something other than a list of profiles")
+        by_key: dict[str, Profile] = {}
+        for item in items:
+            profile = self._profile(item, "getProfiles", detailed=True)
+            by_key[profile.id] = profile
+            by_key.setdefault(profile.handle.lower(), profile)
+        found: dict[str, Profile] = {}
+        for actor in actors:
+            match = by_key.get(actor) or by_key.get(actor.lower())
+            if match is not None:
+                found[actor] = match
+        return found
+
+    async def _classify(self, actor: str) -> Profile | GoneAccount | None:
+        """One actor `getProfiles` left out: its profile after all, gone (and why), or None if unclear."""
+        try:
+            data = await self._get("app.bsky.actor.getProfile", {"actor": actor})
+        except XrpcError as exc:
+            reason = _gone_reason(exc)
+            return GoneAccount(actor, reason) if reason is not None else None
+        profile = self._profile(data, f"the profile of {clean_text(actor, 64)}", detailed=True)
+        if actor.startswith("did:") and profile.id != actor:
+            raise ApiError(f"Bluesky answered {profile.id} when asked for {clean_text(actor, 64)}")
+        return profile
+
+    def _profile(self, item: Any, where: str, *, detailed: bool) -> Profile:
+        """A profileView (list pages: no counts) or profileViewDetailed; a bad entry is an ApiError, never
+        skipped (a skipped follower would be reported as an unfollow)."""
+        if not isinstance(item, dict):
+            raise ApiError(f"Bluesky sent an entry that is not an account in {where}")
+        did = clean_id(item.get("did"))
+        handle = clean_text(item.get("handle"), MAX_HANDLE)
+        if did is None or not handle or " " in handle:
+            raise ApiError(f"Bluesky sent an account without a valid DID or handle in {where}")
+        avatar = _clean_url(item.get("avatar"))
+        labels = item.get("labels")
+        values = [label.get("val") for label in labels if isinstance(label, dict)] if isinstance(labels, list) else []
+        profile_key = handle if handle != "handle.invalid" else did
+        return Profile(
+            id=did,
+            handle=handle,
+            display_name=clean_text(item.get("displayName"), MAX_NAME),
+            bio=clean_text(item.get("description"), MAX_BIO, multiline=True),
+            avatar_url=avatar,
+            url=f"https://bsky.app/profile/{quote(profile_key, safe=':.')}",
+            followers_count=clean_int(item.get("followersCount")) if detailed else None,
+            following_count=clean_int(item.get("followsCount")) if detailed else None,
+            posts_count=clean_int(item.get("postsCount")) if detailed else None,
+            created_at=_parse_time(item.get("createdAt")),
+            bot=True if "bot" in values else None,
+            default_avatar=not avatar,
+            hydrated_at=(self.server_time() or datetime.now(UTC)) if detailed else None,
+        )
+
+    # -- XRPC ------------------------------------------------------------------------------------------
+
+    async def _get(self, nsid: str, params: dict[str, str | int] | None) -> Any:
+        return await self._call(self._read, "GET", nsid, params=params)
+
+    async def _call(
+        self,
+        http: HttpClient,
+        method: str,
+        nsid: str,
+        *,
+        params: dict[str, str | int] | None = None,
+        body: dict[str, Any] | None = None,
+        auth: bool = False,
+    ) -> Any:
+        data, _ = await self._call_counted(http, method, nsid, params=params, body=body, auth=auth)
+        return data
+
+    async def _call_counted(
+        self,
+        http: HttpClient,
+        method: str,
+        nsid: str,
+        *,
+        params: dict[str, str | int] | None = None,
+        body: dict[str, Any] | None = None,
+        auth: bool = False,
+    ) -> tuple[Any, int]:
+        """One XRPC call and the HTTP requests it took. Raises XrpcError for an XRPC error answer and AuthError
+        for credential problems.
+
+        An expired access token is refreshed once. An unauthenticated read that the server refuses is
+        repeated signed in on the PDS when an app password is available.
+        """
+        refreshed = False
+        attempts = 0
+        while True:
+            headers: dict[str, str] = {}
+            session = None
+            if auth:
+                session = await self._ensure_session()
+                headers["Authorization"] = f"Bearer {session.access_jwt}"
+            content = None
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+                content = orjson.dumps(body)
+            answer = await http.request(
+                method, f"/xrpc/{nsid}", params=params, content=content, accept=_XRPC_STATUSES, headers=headers
+            )
+            attempts += answer.attempts
+            if answer.status < 300:
+                return answer.data, attempts
+            error = _xrpc_error(answer.status, answer.data, nsid, http)
+            if error.name in _AUTH_ERRORS or error.status == 401:
+                if session is not None and not refreshed and error.name in ("ExpiredToken", "InvalidToken"):
+                    refreshed = True
+                    await self._refresh(session)
+                    continue
+                if not auth and self._password is not None:
+                    http, auth = self._pds, True
+                    continue
+                raise self._auth_error(error, signed_in=auth)
+            raise error
+
+    # -- session ---------------------------------------------------------------------------------------
+
+    async def _ensure_session(self) -> _Session:
+        if self._session is not None:
+            return self._session
+        async with self._session_lock:
+            if self._session is None:
+                self._session = await self._create_session()
+            return self._session
+
+    async def _refresh(self, stale: _Session) -> None:
+        """Refresh the access token (once for every caller that saw it expire); sign in again if that fails."""
+        async with self._session_lock:
+            if self._session is not stale:
+                return
+            answer = await self._pds.request(
+                "POST",
+                "/xrpc/com.atproto.server.refreshSession",
+                accept=_XRPC_STATUSES,
+                headers={"Authorization": f"Bearer {stale.refresh_jwt}"},
+            )
+            if answer.status < 300:
+                self._session = self._session_from(answer.data)
+            else:
+                error = _xrpc_error(answer.status, answer.data, "refreshSession", self._pds)
+                if error.name not in _AUTH_ERRORS and error.status != 401:
+                    raise error
+                self._session = await self._create_session()
+
+    async def _create_session(self) -> _Session:
+        who = clean_text(self._identifier, MAX_HANDLE)
+        if self._password is None:
+            raise AuthError(
+                "Bluesky needs an app password for this: create one in Settings → Privacy and security → "
+                "App passwords and store it with `followtui account login` (or --token-env)"
+            )
+        if not self._identifier:
+            raise AuthError("Bluesky needs the account's handle to sign in with its app password")
+        answer = await self._pds.request(
+            "POST",
+            "/xrpc/com.atproto.server.createSession",
+            content=orjson.dumps({"identifier": self._identifier, "password": self._password}),
+            accept=_XRPC_STATUSES,
+            headers={"Content-Type": "application/json"},
+        )
+        if answer.status < 300:
+            return self._session_from(answer.data)
+        error = _xrpc_error(answer.status, answer.data, "createSession", self._pds)
+        if error.name == "AccountTakedown":
+            raise AuthError(f"Bluesky says the account {who} is taken down; it cannot sign in")
+        if error.name == "AuthFactorTokenRequired":
+            raise AuthError(f"Bluesky asks {who} for an email sign-in code: use an app password instead")
+        if error.name in _AUTH_ERRORS or error.status in (400, 401):
+            said = f" ({error.detail})" if error.detail else ""
+            raise AuthError(f"Bluesky rejected the app password for {who}{said}")
+        raise error
+
+    def _session_from(self, data: Any) -> _Session:
+        if not isinstance(data, dict):
+            raise ApiError("Bluesky sent a session that is not an object")
+        access, refresh = data.get("accessJwt"), data.get("refreshJwt")
+        did = clean_id(data.get("did"))
+        if not isinstance(access, str) or not isinstance(refresh, str) or not access or did is None:
+            raise ApiError("Bluesky sent a session without tokens or DID")
+        for http in {id(self._read): self._read, id(self._pds): self._pds}.values():
+            http.add_secret(access)
+            http.add_secret(refresh)
+        return _Session(did, clean_text(data.get("handle"), MAX_HANDLE), access, refresh)
+
+    # -- errors ----------------------------------------------------------------------------------------
+
+    def _auth_error(self, error: XrpcError, *, signed_in: bool) -> AuthError:
+        said = f" ({error.detail})" if error.detail else ""
+        if signed_in:
+            who = clean_text(self._identifier, MAX_HANDLE)
+            return AuthError(f"Bluesky rejected the session of {who}{said}; check its app password")
+        return AuthError(
+            f"Bluesky at {self._read.host} needs a signed-in account for this{said}: store an app password "
+            "with `followtui account login`"
+        )
+
+    @staticmethod
+    def _not_found(exc: XrpcError, actor: str) -> ProviderError:
+        who = clean_text(actor, MAX_HANDLE)
+        reason = _gone_reason(exc)
+        if reason is GoneReason.DELETED:
+            return NotFoundError(f"no Bluesky account {who!r}")
+        if reason is not None:
+            return NotFoundError(f"the Bluesky account {who!r} is {reason.value}")
+        return exc
+
+
+def _xrpc_error(status: int, data: Any, nsid: str, http: HttpClient) -> XrpcError:
+    name = detail = ""
+    if isinstance(data, dict):
+        name = clean_text(data.get("error"), 64)
+        detail = http.redact(clean_text(data.get("message"), 300))
+    method = nsid.split("?", 1)[0]
+    said = ": ".join(part for part in (name, detail) if part)
+    message = f"Bluesky answered {status} to {method}" + (f" ({said})" if said else "")
+    if status == 404 and name in ("", "XRPCNotSupported"):
+        message = f"{http.host} does not offer {method}; is it a Bluesky (AT Protocol) server?"
+    return XrpcError(message, status=status, name=name, detail=detail)
+
+
+def _gone_reason(exc: XrpcError) -> GoneReason | None:
+    if exc.name == "AccountDeactivated":
+        return GoneReason.DEACTIVATED
+    if exc.name in ("AccountTakedown", "AccountSuspended"):
+        return GoneReason.SUSPENDED
+    lowered = exc.detail.lower()
+    if (
+        exc.status == 400
+        and (exc.name in ("InvalidRequest", "NotFound", "HandleNotFound"))
+        and any(word in lowered for word in _NOT_FOUND_WORDS)
+    ):
+        return GoneReason.DELETED
+    return None
+
+
+def _next_cursor(data: dict[str, Any], where: str) -> str | None:
+    """The next page's cursor, or None at the list's end (key absent; a null is read as absent too)."""
+    cursor = data.get("cursor")
+    if cursor is None:
+        return None
+    if not isinstance(cursor, str) or not cursor or len(cursor) > MAX_CURSOR or not cursor.isprintable():
+        raise ApiError(f"Bluesky sent a malformed cursor on {where}")
+    return cursor
+
+
+def _split_at_uri(uri: object) -> tuple[str, str, str]:
+    """`at://<repo>/<collection>/<rkey>` as its three parts ('' for parts that are missing)."""
+    if not isinstance(uri, str) or not uri.startswith("at://"):
+        return "", "", ""
+    parts = uri.removeprefix("at://").split("/")
+    if len(parts) != 3:
+        return "", "", ""
+    return parts[0], parts[1], parts[2]
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _clean_url(value: object) -> str:
+    url = clean_text(value, MAX_URL)
+    if not url.startswith(("https://", "http://")) or not url.isprintable() or " " in url:
+        return ""
+    return url
+
+
+def _parse_time(value: object) -> datetime | None:
+    """An ISO-8601 time (or a bare date) as aware UTC, or None when missing or malformed."""
+    text = clean_text(value, 64)
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+async def _gather_all(awaitables: Sequence[Awaitable[T]]) -> list[T]:
+    """Run every coroutine; on the first failure cancel the rest and raise that failure."""
+    tasks = [asyncio.ensure_future(a) for a in awaitables]
+    try:
+        return list(await asyncio.gather(*tasks))
+    finally:
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
