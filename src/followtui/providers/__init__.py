@@ -20,7 +20,7 @@ from followtui.providers.errors import (
     RateLimitError,
 )
 
-SUPPORTED_PLATFORMS: tuple[str, ...] = ("github", "bluesky")
+SUPPORTED_PLATFORMS: tuple[str, ...] = ("github", "bluesky", "mastodon")
 
 __all__ = [
     "SUPPORTED_PLATFORMS",
@@ -42,8 +42,9 @@ def make_provider(platform: str, server: str | None = None, token: str | None = 
     """A provider for `platform` talking to `server` (None: the platform's public service).
 
     `options` go to the provider's constructor (per_page, concurrency, retry, max_wait_s, timeout_s,
-    on_wait, client…; Bluesky also identifier and pds). `token` is GitHub's access token or a Bluesky app password.
-    An unknown platform is a ValueError naming the supported ones.
+    on_wait, client…; Bluesky also identifier and pds). `token` is GitHub's or Mastodon's access token, or a
+    Bluesky app password. Mastodon has no default server: leaving it out is a ValueError, as is an unknown
+    platform (naming the supported ones).
     """
     name = platform.strip().lower()
     if name == "github":
@@ -54,4 +55,8 @@ def make_provider(platform: str, server: str | None = None, token: str | None = 
         from followtui.providers.bluesky import BlueskyProvider
 
         return BlueskyProvider(server, token, **options)
+    if name == "mastodon":
+        from followtui.providers.mastodon import MastodonProvider
+
+        return MastodonProvider(server, token, **options)
     raise ValueError(f"unknown platform {platform!r}; supported: {', '.join(SUPPORTED_PLATFORMS)}")

@@ -1,0 +1,393 @@
+"""Mastodon provider: one instance's REST API, accounts keyed by their id on that instance.
+
+Lists follow `rel="next"` Link headers to their end; their pages carry full accounts (counts included), so
+list entries arrive hydrated. An account that hides its network answers 200 with `[]`: that is reported as a
+HiddenListError, never returned as "nobody".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+from followtui.models import FollowList, GoneAccount, GoneReason, Profile
+from followtui.providers.base import Progress
+from followtui.providers.errors import (
+    ApiError,
+    AuthError,
+    HiddenListError,
+    IncompleteListError,
+    NotFoundError,
+    RateLimitError,
+)
+from followtui.providers.html_text import html_to_text
+from followtui.providers.http import (
+    DEFAULT_MAX_WAIT_S,
+    DEFAULT_TIMEOUT_S,
+    MASTODON_RATE_LIMIT,
+    HttpClient,
+    JsonResponse,
+    OnWait,
+    RetryPolicy,
+    Sleep,
+)
+from followtui.sanitize import MAX_BIO, MAX_HANDLE, MAX_NAME, MAX_URL, clean_id, clean_int, clean_text
+
+MAX_LIMIT = 80
+#: A Link chain longer than this is not believed (8 million accounts at 80 a page).
+MAX_PAGES = 100_000
+MISSING_AVATAR = "/avatars/original/missing.png"
+TOKEN_HINT = (
+    "Signed-in requests get their own limit: create an access token in Preferences → Development and store it "
+    "with `followtui account login`."
+)
+
+T = TypeVar("T")
+
+
+def instance_base_for(server: str | None) -> str:
+    """The instance URL for what a user typed (a bare host gets https); there is no default instance."""
+    if not server or not server.strip():
+        raise ValueError("Mastodon needs the instance's address: use --server (for example https://mastodon.social)")
+    server = server.strip().rstrip("/")
+    if "://" not in server:
+        server = "https://" + server
+    return server
+
+
+class MastodonProvider:
+    """The Provider contract for a Mastodon instance (API v1; Mastodon 3.4 or newer for account lookup)."""
+
+    platform = "mastodon"
+
+    def __init__(
+        self,
+        server: str | None,
+        token: str | None = None,
+        *,
+        per_page: int = MAX_LIMIT,
+        concurrency: int = 8,
+        retry: RetryPolicy | None = None,
+        max_wait_s: float = DEFAULT_MAX_WAIT_S,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        on_wait: OnWait | None = None,
+        client: httpx.AsyncClient | None = None,
+        sleep: Sleep | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        if not 1 <= per_page <= MAX_LIMIT:
+            raise ValueError(f"per_page must be between 1 and {MAX_LIMIT}")
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        base = instance_base_for(server)
+        token = (token or "").strip() or None
+        self.per_page = per_page
+        self.concurrency = concurrency
+        self._has_token = token is not None
+        headers = {"Accept": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = HttpClient(
+            base,
+            platform_name="Mastodon",
+            headers=headers,
+            secrets=(token,) if token else (),
+            retry=retry,
+            max_wait_s=max_wait_s,
+            timeout_s=timeout_s,
+            max_connections=2 * concurrency + 4,
+            on_wait=on_wait,
+            client=client,
+            rate_limit_headers=MASTODON_RATE_LIMIT,
+            rate_limit_hint="" if token else TOKEN_HINT,
+            sleep=sleep,
+            clock=clock,
+        )
+        #: Account ids whose profile said hide_collections: true.
+        self._hides: set[str] = set()
+        #: The token's own account id, once asked (None: not asked yet; "" when there is no token).
+        self._me: str | None = None if token else ""
+
+    def __repr__(self) -> str:
+        return f"MastodonProvider({str(self._http.base_url)!r}, token={'set' if self._has_token else 'none'})"
+
+    # -- Provider --------------------------------------------------------------------------------------
+
+    @property
+    def requests_made(self) -> int:
+        return self._http.requests_made
+
+    @property
+    def http(self) -> HttpClient:
+        return self._http
+
+    def server_time(self) -> datetime | None:
+        return self._http.server_time()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def lookup_self(self, handle: str) -> Profile:
+        acct = self._local_acct(handle)
+        if not acct:
+            raise NotFoundError(f"no Mastodon account named '' on {self._http.host}")
+        try:
+            answer = await self._http.get_json("/api/v1/accounts/lookup", params={"acct": acct})
+        except NotFoundError:
+            raise NotFoundError(
+                f"no Mastodon account named {clean_text(acct, MAX_HANDLE)!r} on {self._http.host}"
+            ) from None
+        return self._profile(answer.data, f"the account {clean_text(acct, MAX_HANDLE)!r}")
+
+    async def fetch_followers(self, account: Profile, progress: Progress | None = None) -> FollowList:
+        return await self._fetch_list(account, "followers", account.followers_count, progress)
+
+    async def fetch_following(self, account: Profile, progress: Progress | None = None) -> FollowList:
+        return await self._fetch_list(account, "following", account.following_count, progress)
+
+    async def lookup(self, ids: Sequence[str], budget: int) -> dict[str, Profile | GoneAccount]:
+        """Full accounts by id, one request each, `concurrency` at a time; gone accounts say why.
+
+        A rate limit after some answers arrived returns those (the rest are absent, as with a spent budget).
+        """
+        wanted = list(dict.fromkeys(i for i in ids if i))[: max(0, budget)]
+        results: dict[str, Profile | GoneAccount] = {}
+        if not wanted:
+            return results
+        queue = iter(wanted)
+        stopped: list[RateLimitError] = []
+
+        async def worker() -> None:
+            for account_id in queue:
+                if stopped:
+                    return
+                try:
+                    results[account_id] = await self._lookup_one(account_id)
+                except RateLimitError as exc:
+                    stopped.append(exc)
+                    return
+
+        await _gather_all([worker() for _ in range(min(self.concurrency, len(wanted)))])
+        if stopped and not results:
+            raise stopped[0]
+        return results
+
+    # -- follow actions (need a token) -----------------------------------------------------------------
+
+    async def follow(self, target: Profile) -> None:
+        """Follow (idempotent); a locked account gets a follow request instead."""
+        self._need_token("follow")
+        await self._action(target, "follow")
+
+    async def unfollow(self, target: Profile) -> None:
+        self._need_token("unfollow")
+        await self._action(target, "unfollow")
+
+    async def is_following(self, target: Profile) -> bool:
+        """Whether the token's account follows `target` now, or has asked to (a locked account's pending
+        follow request counts: it is what a follow of that account does, and an unfollow withdraws it)."""
+        relationship = await self.relationship(target)
+        return relationship.get("following") is True or relationship.get("requested") is True
+
+    async def relationship(self, target: Profile) -> dict[str, Any]:
+        """The token's relationship to `target` (following, followed_by, requested…) as the server sent it."""
+        self._need_token("check whom you follow")
+        answer = await self._http.get_json("/api/v1/accounts/relationships", params={"id[]": target.id})
+        items = answer.data if isinstance(answer.data, list) else None
+        if items is None:
+            raise ApiError("Mastodon sent something other than a list of relationships")
+        for item in items:
+            if isinstance(item, dict) and clean_id(item.get("id")) == target.id:
+                return item
+        raise NotFoundError(f"Mastodon knows no account with id {clean_text(target.id, 64)}")
+
+    async def _action(self, target: Profile, verb: str) -> None:
+        try:
+            answer = await self._http.request("POST", f"/api/v1/accounts/{_q(target.id)}/{verb}", content=b"")
+        except NotFoundError:
+            raise NotFoundError(
+                f"Mastodon knows no account {clean_text(target.handle, MAX_HANDLE)!r} (id {clean_text(target.id, 64)})"
+            ) from None
+        if not isinstance(answer.data, dict) or clean_id(answer.data.get("id")) != target.id:
+            raise ApiError(f"Mastodon answered the {verb} of {clean_text(target.handle, MAX_HANDLE)} oddly")
+
+    def _need_token(self, what: str) -> None:
+        if not self._has_token:
+            raise AuthError(
+                f"Mastodon needs an access token to {what}: store one with `followtui account login` or "
+                "--token-env (scopes read:accounts, read:follows and write:follows)"
+            )
+
+    # -- lists -----------------------------------------------------------------------------------------
+
+    async def _fetch_list(
+        self, account: Profile, name: str, expected: int | None, progress: Progress | None
+    ) -> FollowList:
+        if account.id in self._hides and not await self._is_me(account):
+            raise self._hidden(account, name)
+        target: str = f"/api/v1/accounts/{_q(account.id)}/{name}"
+        params: dict[str, str | int] | None = {"limit": self.per_page}
+        accounts: dict[str, Profile] = {}
+        seen: set[str] = set()
+        pages = requests = 0
+        while True:
+            try:
+                answer = await self._http.get_json(target, params=params)
+            except NotFoundError:
+                raise NotFoundError(
+                    f"Mastodon knows no account {clean_text(account.handle, MAX_HANDLE)!r} on {self._http.host}"
+                ) from None
+            pages += 1
+            requests += answer.attempts
+            for item in self._page_items(answer, f"{name} page {pages}"):
+                accounts.setdefault(item.id, item)
+            if progress is not None:
+                progress(name, len(accounts), expected)
+            next_url = answer.links.get("next")
+            if next_url is None:
+                break
+            url = self._http.resolve(next_url)  # refuses links to another server
+            key = _canonical(url)
+            if key in seen or key == _canonical(httpx.URL(answer.url)):
+                raise IncompleteListError(
+                    f"Mastodon's {name} list links back to a page already fetched (page {pages + 1}); "
+                    "the next sync will retry"
+                )
+            seen.add(key)
+            if pages >= MAX_PAGES:
+                raise ApiError(f"Mastodon's {name} list goes on for more than {MAX_PAGES} pages")
+            target, params = str(url), None
+        if not accounts and (expected or 0) > 0 and not await self._is_me(account):
+            raise self._hidden(account, name)
+        return FollowList(tuple(accounts.values()), pages=pages, requests=requests)
+
+    def _page_items(self, answer: JsonResponse, where: str) -> list[Profile]:
+        if not isinstance(answer.data, list):
+            raise ApiError(f"Mastodon sent something other than a list of accounts ({where})")
+        if len(answer.data) > MAX_LIMIT:
+            raise ApiError(f"Mastodon sent {len(answer.data)} accounts on {where}, more than a page holds")
+        return [self._profile(item, where) for item in answer.data]
+
+    async def _is_me(self, account: Profile) -> bool:
+        """Whether requests are made as `account` (its own token sees its hidden lists)."""
+        if self._me is None:
+            answer = await self._http.get_json("/api/v1/accounts/verify_credentials")
+            me = clean_id(answer.data.get("id")) if isinstance(answer.data, dict) else None
+            if me is None:
+                raise ApiError("Mastodon sent credentials without an account id")
+            self._me = me
+        return self._me == account.id
+
+    def _hidden(self, account: Profile, name: str) -> HiddenListError:
+        who = clean_text(account.handle, MAX_HANDLE) or clean_text(account.id, 64)
+        signed = " (the token given belongs to another account)" if self._has_token else ""
+        return HiddenListError(
+            f"mastodon:{who} hides its {name}{signed}; sign in as that account "
+            f"(followtui account login mastodon:{who}) to read them"
+        )
+
+    # -- profiles --------------------------------------------------------------------------------------
+
+    async def _lookup_one(self, account_id: str) -> Profile | GoneAccount:
+        try:
+            answer = await self._http.request("GET", f"/api/v1/accounts/{_q(account_id)}", accept=(410,))
+        except NotFoundError:
+            return GoneAccount(account_id, GoneReason.DELETED)
+        if answer.status == 410:  # Mastodon 2.4 to 3.2 answered suspended accounts with Gone
+            return GoneAccount(account_id, GoneReason.SUSPENDED)
+        data = answer.data
+        if isinstance(data, dict) and data.get("suspended") is True:
+            return GoneAccount(account_id, GoneReason.SUSPENDED)
+        moved = data.get("moved") if isinstance(data, dict) else None
+        if isinstance(moved, dict):
+            return GoneAccount(account_id, GoneReason.MOVED, moved_to=clean_text(moved.get("acct"), MAX_HANDLE))
+        profile = self._profile(data, f"account id {clean_text(account_id, 64)}")
+        if profile.id != account_id:
+            raise ApiError(f"Mastodon answered account {profile.id} when asked for {clean_text(account_id, 64)}")
+        return profile
+
+    def _profile(self, item: Any, where: str) -> Profile:
+        """An Account entity (list pages carry full ones). A bad entry is an ApiError, never skipped."""
+        if not isinstance(item, dict):
+            raise ApiError(f"Mastodon sent an entry that is not an account in {where}")
+        account_id = clean_id(item.get("id"))
+        acct = clean_text(item.get("acct"), MAX_HANDLE)
+        if account_id is None or not acct or " " in acct:
+            raise ApiError(f"Mastodon sent an account without a valid id or acct in {where}")
+        if item.get("hide_collections") is True:
+            self._hides.add(account_id)
+        else:
+            self._hides.discard(account_id)
+        avatar = _clean_url(item.get("avatar"))
+        locked, bot = item.get("locked"), item.get("bot")
+        return Profile(
+            id=account_id,
+            handle=acct,
+            display_name=clean_text(item.get("display_name"), MAX_NAME),
+            bio=html_to_text(item.get("note"), MAX_BIO),
+            avatar_url=avatar,
+            url=_clean_url(item.get("url")),
+            followers_count=clean_int(item.get("followers_count")),
+            following_count=clean_int(item.get("following_count")),
+            posts_count=clean_int(item.get("statuses_count")),
+            created_at=_parse_time(item.get("created_at")),
+            last_active_at=_parse_time(item.get("last_status_at")),
+            private=locked if isinstance(locked, bool) else None,
+            bot=bot if isinstance(bot, bool) else None,
+            default_avatar=(MISSING_AVATAR in avatar) if avatar else None,
+            hydrated_at=self.server_time() or datetime.now(UTC),
+        )
+
+    def _local_acct(self, handle: str) -> str:
+        """`@alice@this.instance` → `alice`; accounts of other instances keep their domain."""
+        acct = handle.strip().removeprefix("@")
+        user, at, domain = acct.rpartition("@")
+        if at and user and domain.lower() == (self._http.base_url.host or "").lower():
+            return user
+        return acct
+
+
+def _q(segment: str) -> str:
+    return quote(segment, safe="")
+
+
+def _canonical(url: httpx.URL) -> str:
+    return str(url.copy_with(params=sorted(url.params.multi_items())))
+
+
+def _clean_url(value: object) -> str:
+    url = clean_text(value, MAX_URL)
+    if not url.startswith(("https://", "http://")) or not url.isprintable() or " " in url:
+        return ""
+    return url
+
+
+def _parse_time(value: object) -> datetime | None:
+    """An ISO-8601 time or a bare date (Mastodon's last_status_at) as aware UTC, or None."""
+    text = clean_text(value, 64)
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+async def _gather_all(awaitables: Sequence[Awaitable[T]]) -> list[T]:
+    """Run every coroutine; on the first failure cancel the rest and raise that failure."""
+    tasks = [asyncio.ensure_future(a) for a in awaitables]
+    try:
+        return list(await asyncio.gather(*tasks))
+    finally:
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
