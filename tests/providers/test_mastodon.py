@@ -350,6 +350,13 @@ async def test_the_owner_reads_its_own_hidden_lists(fake, make_mastodon):
     assert [r.url.path for r in fake.requests].count("/api/v1/accounts/verify_credentials") == 1  # asked once
 
 
+async def test_a_remote_accounts_lists_are_never_complete_here(fake, make_mastodon):
+    remote = Profile(id="77", handle="bob@elsewhere.example", followers_count=500)
+    with pytest.raises(IncompleteListError, match=r"lives on elsewhere\.example, and social\.test knows only part"):
+        await make_mastodon(fake).fetch_followers(remote)
+    assert fake.requests == []
+
+
 async def test_a_truly_empty_list(fake, make_mastodon):
     fake.add(5, followers_count=0)
     result = await make_mastodon(fake).fetch_followers(Profile(id=aid(5), handle="user5", followers_count=0))

@@ -228,6 +228,14 @@ class MastodonProvider:
     async def _fetch_list(
         self, account: Profile, name: str, expected: int | None, progress: Progress | None
     ) -> FollowList:
+        user, at, home = account.handle.partition("@")
+        if at and user and home:
+            # An instance knows only the follows of a remote account that involve its own users.
+            who, where = clean_text(account.handle, MAX_HANDLE), clean_text(home, MAX_HANDLE)
+            raise IncompleteListError(
+                f"mastodon:{who} lives on {where}, and {self._http.host} knows only part of its {name}; "
+                f"track it with --server https://{where}"
+            )
         if account.id in self._hides and not await self._is_me(account):
             raise self._hidden(account, name)
         target: str = f"/api/v1/accounts/{_q(account.id)}/{name}"
