@@ -243,3 +243,49 @@ def test_a_100k_world_generates_fast_and_pages_without_scanning() -> None:
     for _ in range(100):
         world.accounts_by_id(world.follower_ids("octocat")[5000:5100])
     assert time.perf_counter() - started < 0.1  # cached order: no O(n) work per page
+
+
+def test_follow_record_ids_are_aligned_decreasing_and_new_per_follow() -> None:
+    world = World.generate(seed=5, followers=40, following=30)
+    ids, fids = world.follower_ids("octocat"), world.follow_record_ids("octocat", inbound=True)
+    assert len(ids) == len(fids) and list(fids) == sorted(fids, reverse=True)
+    assert world.follow_record(ids[0], "octocat")[0] == fids[0]
+    assert world.edge_by_record(fids[0])[:2] == (ids[0], world.owners[0].id)
+    world.advance_days(2)
+    out, out_fids = world.following_ids("octocat"), world.follow_record_ids("octocat", inbound=False)
+    assert [world.follow_record("octocat", i)[0] for i in out] == list(out_fids)
+    old = world.follow_record(ids[5], "octocat")[0]
+    world.unfollow(ids[5], "octocat")
+    assert world.edge_by_record(old) is None and world.follow_record(ids[5], "octocat") is None
+    world.follow(ids[5], "octocat")
+    assert world.follow_record(ids[5], "octocat")[0] > max(fids)  # a fresh record, newest of all
+    assert world.follower_ids("octocat")[0] == ids[5]
+
+
+def test_deactivation_keeps_edges_but_hides_the_account() -> None:
+    world = World.generate(seed=5, followers=40, following=30)
+    acc_id = world.follower_ids("octocat")[0]
+    assert world.deactivate(acc_id) and not world.deactivate(acc_id)
+    assert world.account(acc_id).state == "deactivated"
+    assert acc_id in world.follower_ids("octocat")  # the record stays
+    assert acc_id not in {r["id"] for r in world.truth("octocat")["followers"]}
+    assert not world.follow(acc_id, world.following_ids("octocat")[0])
+    assert world.reactivate(acc_id)
+    assert world.truth("octocat")["followers"][0]["id"] == acc_id
+    assert [e["kind"] for e in world.log[-2:]] == ["deactivate", "reactivate"]
+
+
+def test_moves_hidden_networks_and_app_passwords() -> None:
+    world = World.generate(seed=5, followers=40, following=30)
+    a, b = world.follower_ids("octocat")[:2]
+    assert world.moved_to(a) is None
+    assert world.move(a, b) and world.moved_to(a).id == b and not world.move(a, b)
+    assert world.log[-1]["kind"] == "move" and world.log[-1]["target_id"] == b
+    assert not world.hides_network("octocat")
+    world.hide_network("octocat")
+    assert world.hides_network("octocat")
+    world.hide_network("octocat", hidden=False)
+    assert not world.hides_network("octocat")
+    world.add_app_password("octocat", "pw")
+    assert world.check_app_password("octocat", "pw") and not world.check_app_password("octocat", "other")
+    assert not world.check_app_password(a, "pw")

@@ -320,7 +320,8 @@ class GitHubApp:
         page = max(1, _int_arg(req.arg("page"), 1))
         start = (page - 1) * per_page
         accounts = self.world.accounts_by_id(ids[start : start + per_page])
-        body = [self.simple_user(a, req.base_url) for a in accounts]
+        # Deactivated accounts keep their edges but no view shows them (pages come back short).
+        body = [self.simple_user(a, req.base_url) for a in accounts if a.active]
         resp = json_response(200, body, route=which)
         last = max(1, -(-len(ids) // per_page))
         if last > 1:

@@ -1,7 +1,8 @@
 """The simulated social graph, platform-neutral: accounts, follow edges, a simulated clock and a truth log.
 
-Wire formats (GitHub today, Bluesky and Mastodon later) are thin views over this one graph, so every
-platform sees the same people and the same history. All times are simulated epoch seconds; the clock only
+Wire formats (GitHub, Bluesky, Mastodon) are thin views over this one graph, so every platform sees the
+same people and the same history. Each follow edge carries a follow-record id (a global, increasing
+number) that Mastodon pages by and Bluesky turns into record keys. All times are simulated epoch seconds; the clock only
 moves when the world changes, so tests can predict it. One re-entrant lock guards everything: server threads
 read while a test advances days.
 """
@@ -72,7 +73,7 @@ class Account:
         self.login = login
         self.kind = kind  # normal | inactive | farmer | newbie | elite | bot | org | owner
         self.type = _TYPES.get(kind, "User")
-        self.state = "active"  # active | deleted | suspended
+        self.state = "active"  # active | deactivated | deleted | suspended
         self.hostile = hostile
         self.born = born
         self.owner = False
@@ -111,6 +112,13 @@ class World:
         self._log: list[dict[str, Any]] = []
         self._pending: dict[int, list[tuple[int, tuple[Any, ...], str]]] = {}
         self._busy: dict[int, int] = {}  # account id -> last day a multi-day schedule still needs it
+        self._next_fid = 100_000  # follow-record ids; never drawn from the rng, so graphs stay as they were
+        self._fid: dict[tuple[int, int], int] = {}  # (follower, target) -> follow-record id
+        self._edge_by_fid: dict[int, tuple[int, int]] = {}
+        self._fcache: dict[tuple[int, bool], tuple[int, tuple[int, ...]]] = {}
+        self._app_passwords: dict[int, set[str]] = {}
+        self._hidden_network: set[int] = set()
+        self._moved: dict[int, int] = {}
 
     # ------------------------------------------------------------------ building
 
@@ -213,6 +221,15 @@ class World:
             acc_id = self._tokens.get(token)
             return self._accounts[acc_id] if acc_id is not None else None
 
+    def add_app_password(self, owner: str | int, password: str) -> None:
+        """Register an app password (Bluesky `createSession`) for `owner`; an owner may have several."""
+        with self.lock:
+            self._app_passwords.setdefault(self._require(owner).id, set()).add(password)
+
+    def check_app_password(self, account: str | int | Account, password: str) -> bool:
+        with self.lock:
+            return password in self._app_passwords.get(self._require(account).id, ())
+
     # ------------------------------------------------------------------ reading
 
     def now(self) -> datetime:
@@ -261,6 +278,49 @@ class World:
             ids = tuple(reversed(edges))
             self._cache[key] = (ver, ids)
             return ids
+
+    def follow_record_ids(self, ref: str | int | Account, *, inbound: bool) -> tuple[int, ...]:
+        """Follow-record ids aligned with `follower_ids` (inbound) or `following_ids`: strictly decreasing."""
+        acc_id = self._require(ref).id
+        with self.lock:
+            key = (acc_id, inbound)
+            ver = self._ver.get(acc_id, 0)
+            hit = self._fcache.get(key)
+            if hit is not None and hit[0] == ver:
+                return hit[1]
+            fid = self._fid
+            if inbound:
+                fids = tuple(fid[(other, acc_id)] for other in self._ordered(acc_id, inbound=True))
+            else:
+                fids = tuple(fid[(acc_id, other)] for other in self._ordered(acc_id, inbound=False))
+            self._fcache[key] = (ver, fids)
+            return fids
+
+    def follow_record(self, a: str | int | Account, b: str | int | Account) -> tuple[int, int] | None:
+        """`(follow-record id, followed_at epoch seconds)` of the edge a -> b, or None."""
+        with self.lock:
+            a_id, b_id = self._require(a).id, self._require(b).id
+            ts = self._out.get(a_id, {}).get(b_id)
+            return None if ts is None else (self._fid[(a_id, b_id)], ts)
+
+    def edge_by_record(self, fid: int) -> tuple[int, int, int] | None:
+        """`(follower id, target id, followed_at)` of a live follow record, or None once it is gone."""
+        with self.lock:
+            edge = self._edge_by_fid.get(fid)
+            if edge is None:
+                return None
+            return edge[0], edge[1], self._out[edge[0]][edge[1]]
+
+    def hides_network(self, ref: str | int | Account) -> bool:
+        """The account hides its followers/following from others (Mastodon `hide_collections`)."""
+        with self.lock:
+            return self._require(ref).id in self._hidden_network
+
+    def moved_to(self, ref: str | int | Account) -> Account | None:
+        """The account this one moved to (Mastodon `moved`), or None."""
+        with self.lock:
+            target = self._moved.get(self._require(ref).id)
+            return None if target is None else self._accounts[target]
 
     def accounts_by_id(self, ids: Iterable[int]) -> list[Account]:
         with self.lock:
@@ -354,15 +414,43 @@ class World:
         with self.lock:
             return self._manual(("rename", self._require(a).id, new_login), "manual")
 
+    def deactivate(self, a: str | int | Account) -> bool:
+        """The account deactivates itself (Bluesky): its follow records stay but every view hides it."""
+        with self.lock:
+            return self._manual(("deactivate", self._require(a).id), "manual")
+
+    def reactivate(self, a: str | int | Account) -> bool:
+        """A deactivated account comes back, and with it every follow it had."""
+        with self.lock:
+            return self._manual(("reactivate", self._require(a).id), "manual")
+
+    def move(self, a: str | int | Account, b: str | int | Account) -> bool:
+        """`a` announces it moved to `b` (Mastodon `moved`); edges stay where they are."""
+        with self.lock:
+            return self._manual(("move", self._require(a).id, self._require(b).id), "manual")
+
+    def hide_network(self, a: str | int | Account, hidden: bool = True) -> None:
+        """Hide (or show) the account's followers/following from everyone but itself. Not a logged event."""
+        with self.lock:
+            acc_id = self._require(a).id
+            if hidden:
+                self._hidden_network.add(acc_id)
+            else:
+                self._hidden_network.discard(acc_id)
+
     def _add_edge(self, a: int, b: int, ts: int) -> None:
         self._out.setdefault(a, {})[b] = ts
         self._in.setdefault(b, {})[a] = ts
+        self._next_fid += 1
+        self._fid[(a, b)] = self._next_fid
+        self._edge_by_fid[self._next_fid] = (a, b)
         self._ver[a] = self._ver.get(a, 0) + 1
         self._ver[b] = self._ver.get(b, 0) + 1
 
     def _drop_edge(self, a: int, b: int) -> None:
         del self._out[a][b]
         del self._in[b][a]
+        del self._edge_by_fid[self._fid.pop((a, b))]
         self._ver[a] = self._ver.get(a, 0) + 1
         self._ver[b] = self._ver.get(b, 0) + 1
 
@@ -384,7 +472,7 @@ class World:
                     return False
                 self._drop_edge(actor_id, target.id)
         elif kind in ("delete", "suspend"):
-            if not actor.active:
+            if actor.state not in ("active", "deactivated"):
                 return False
             gone_out = list(self._out.get(actor_id, ()))
             gone_in = list(self._in.get(actor_id, ()))
@@ -408,6 +496,17 @@ class World:
             actor._details["updated_at"] = max(details["updated_at"], ts)
             self._ver[actor_id] = self._ver.get(actor_id, 0) + 1
             extra = {"old_login": old, "new_login": new_login}
+        elif kind in ("deactivate", "reactivate"):
+            if actor.state != ("active" if kind == "deactivate" else "deactivated"):
+                return False
+            actor.state = "deactivated" if kind == "deactivate" else "active"
+            self._ver[actor_id] = self._ver.get(actor_id, 0) + 1
+            extra = {"login": actor.login}
+        elif kind == "move":
+            target = self._accounts[op[2]]
+            if not actor.active or target.id == actor_id or self._moved.get(actor_id) == target.id:
+                return False
+            self._moved[actor_id] = target.id
         else:
             raise ValueError(f"unknown change {kind!r}")
         event: dict[str, Any] = {
