@@ -1,8 +1,9 @@
 """An in-process social network for tests, the demo and benchmarks.
 
-It speaks real wire formats over loopback HTTP (GitHub REST today), evolves its follow graph over simulated
-days, keeps a ground-truth log, and injects faults on demand. It shares no code with the providers on
-purpose: a fake that reused the client's parser would agree with its bugs.
+It speaks real wire formats over loopback HTTP (GitHub REST, Bluesky XRPC, Mastodon REST; one world, pick
+the format with `SimulatorServer(world, platform=...)`), evolves its follow graph over simulated days, keeps a
+ground-truth log, and injects faults on demand. It shares no code with the providers on purpose: a fake that
+reused the client's parser would agree with its bugs.
 
     world = World.generate(seed=1, followers=200, following=150)
     world.add_token("t0ken", "octocat")
@@ -10,9 +11,23 @@ purpose: a fake that reused the client's parser would agree with its bugs.
         ...  # point a client at sim.url; world.advance_days(); world.truth("octocat")
 """
 
+from .bluesky import did_for, handle_for, rkey_for
 from .faults import ALL_KINDS as FAULT_KINDS
 from .faults import FaultPlan
-from .server import SimulatorServer
+from .mastodon import mastodon_id_for, username_for
+from .server import PLATFORMS, SimulatorServer
 from .world import Account, World
 
-__all__ = ["FAULT_KINDS", "Account", "FaultPlan", "SimulatorServer", "World"]
+__all__ = [
+    "FAULT_KINDS",
+    "PLATFORMS",
+    "Account",
+    "FaultPlan",
+    "SimulatorServer",
+    "World",
+    "did_for",
+    "handle_for",
+    "mastodon_id_for",
+    "rkey_for",
+    "username_for",
+]

@@ -31,11 +31,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--fault-rate", type=float, default=0.0)
     p.add_argument("--fault-seed", type=int, default=0)
     p.add_argument("--fault-kinds", default=",".join(ALL_KINDS), help="comma-separated")
-    p.add_argument("--rate-limit", type=int, default=5000, help="requests per hour per credential; 0 disables")
+    p.add_argument(
+        "--rate-limit",
+        type=int,
+        default=None,
+        help="requests per window per credential (default: the platform's own); 0 disables",
+    )
+    p.add_argument("--rate-window-s", type=float, default=None, help="rate-limit window (default: the platform's)")
     p.add_argument("--days", type=int, default=0, help="simulated days of history before serving")
     p.add_argument(
-        "--token", action="append", default=[], help="TOKEN (for the first owner) or TOKEN=OWNER; repeatable"
+        "--token",
+        action="append",
+        default=[],
+        help="bearer token for GitHub and Mastodon: TOKEN (for the first owner) or TOKEN=OWNER; repeatable",
     )
+    p.add_argument(
+        "--app-password",
+        action="append",
+        default=[],
+        help="Bluesky app password: PW (for the first owner) or OWNER=PW; repeatable",
+    )
+    p.add_argument("--access-ttl-s", type=float, default=None, help="Bluesky access token lifetime (default 7200)")
     return p.parse_args(argv)
 
 
@@ -55,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     for spec in args.token:
         token, _, owner = spec.partition("=")
         world.add_token(token, owner or owners[0])
+    for spec in args.app_password:
+        owner, sep, password = spec.partition("=")
+        world.add_app_password(owner if sep else owners[0], password if sep else owner)
     if args.days:
         world.advance_days(args.days)
     faults = None
@@ -73,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         jitter_ms=args.jitter_ms,
         faults=faults,
         rate_limit=args.rate_limit,
+        rate_window_s=args.rate_window_s,
         seed=args.seed,
+        app_options={"access_ttl_s": args.access_ttl_s} if args.access_ttl_s and args.platform == "bluesky" else None,
     )
     server.start()
     signal.signal(signal.SIGTERM, lambda *_: server._stopping.set())

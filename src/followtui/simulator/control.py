@@ -60,6 +60,16 @@ def control(sim: SimulatorServer, req: Request) -> Response:
         data = _body(req)
         world.add_token(str(data["token"]), _ref(data["owner"]))
         return ok({"ok": True})
+    if name == "app_password" and method == "POST":
+        data = _body(req)
+        world.add_app_password(_ref(data["owner"]), str(data["password"]))
+        return ok({"ok": True})
+    if name == "hide_network" and method == "POST":
+        data = _body(req)
+        world.hide_network(_ref(data["account"]), bool(data.get("hidden", True)))
+        return ok({"ok": True})
+    if name == "whois" and method == "GET":
+        return ok(_whois(sim, _ref(req.arg("account") or world.owners[0].login)))
     if name == "change" and method == "POST":
         return ok({"changed": _change(sim, _body(req))})
     if name == "now" and method == "GET":
@@ -67,8 +77,25 @@ def control(sim: SimulatorServer, req: Request) -> Response:
     return json_response(404, {"error": f"no control route {method} /_sim/{name}"}, route="control")
 
 
+def _whois(sim: SimulatorServer, ref: str | int) -> dict[str, Any]:
+    """One account under every platform's name for it."""
+    from .bluesky import did_for, handle_for
+    from .mastodon import mastodon_id_for
+
+    acc = sim.world.account(ref)
+    if acc is None:
+        raise KeyError(f"no such account: {ref!r}")
+    out: dict[str, Any] = {"id": acc.id, "login": acc.login, "state": acc.state}
+    out.update(did=did_for(acc.id), handle=handle_for(acc.login), mastodon_id=mastodon_id_for(acc.id))
+    app = sim.app
+    if hasattr(app, "acct"):
+        out["acct"] = app.acct(acc)
+    return out
+
+
 def _change(sim: SimulatorServer, data: dict[str, Any]) -> bool:
-    """One forced change: {"kind": follow|unfollow|delete|suspend|rename, "actor", "target"/"new_login"}."""
+    """One forced change: {"kind": follow|unfollow|delete|suspend|deactivate|reactivate|rename|move, "actor",
+    "target"/"new_login"}."""
     world, kind, actor = sim.world, data["kind"], _ref(data["actor"])
     if kind == "follow":
         return world.follow(actor, _ref(data["target"]))
@@ -78,6 +105,12 @@ def _change(sim: SimulatorServer, data: dict[str, Any]) -> bool:
         return world.delete(actor)
     if kind == "suspend":
         return world.suspend(actor)
+    if kind == "deactivate":
+        return world.deactivate(actor)
+    if kind == "reactivate":
+        return world.reactivate(actor)
+    if kind == "move":
+        return world.move(actor, _ref(data["target"]))
     if kind == "rename":
         return world.rename(actor, str(data["new_login"]))
     raise ValueError(f"unknown change kind {kind!r}")

@@ -19,13 +19,15 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import orjson
 
+from .bluesky import BlueskyApp
 from .faults import STATUS_KINDS, FaultPlan
 from .github import GitHubApp
+from .mastodon import MastodonApp
 from .wire import Request, Response, json_response
 from .world import World
 
 CONTROL_PREFIX = "/_sim/"
-PLATFORMS = {"github": GitHubApp}
+PLATFORMS: dict[str, Any] = {"github": GitHubApp, "bluesky": BlueskyApp, "mastodon": MastodonApp}
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -48,15 +50,23 @@ class SimulatorServer:
         latency_ms: float = 0,
         jitter_ms: float = 0,
         faults: FaultPlan | None = None,
-        rate_limit: int = 5000,
-        rate_window_s: float = 3600,
+        rate_limit: int | None = None,
+        rate_window_s: float | None = None,
         seed: int = 0,
+        app_options: dict[str, Any] | None = None,
     ) -> None:
+        """`rate_limit`/`rate_window_s` default to the platform's own (GitHub 5000/h, Bluesky 3000/5 min,
+        Mastodon 300/5 min); `app_options` go to the platform app (e.g. Bluesky's `access_ttl_s`)."""
         if platform not in PLATFORMS:
             raise ValueError(f"unknown platform {platform!r}; choose from {sorted(PLATFORMS)}")
         self.world = world
         self.platform = platform
-        self.app = PLATFORMS[platform](world, rate_limit=rate_limit, rate_window_s=rate_window_s)
+        options = dict(app_options or {})
+        if rate_limit is not None:
+            options["rate_limit"] = rate_limit
+        if rate_window_s is not None:
+            options["rate_window_s"] = rate_window_s
+        self.app = PLATFORMS[platform](world, **options)
         self.host = host
         self.port = port
         self.latency_ms = latency_ms
