@@ -15,12 +15,23 @@ TOKEN = "ghp_simulatortoken"
 RECORDED = Path(__file__).resolve().parents[3] / "shared" / "recorded"
 
 
-def recorded(name: str):
-    """A recorded GitHub envelope, or skip when the shared recordings are not next to the repository."""
-    path = RECORDED / "github" / name
+def recorded(name: str, platform: str = "github"):
+    """A recorded file (envelope or raw body), or skip when the shared recordings are not next to the repository."""
+    path = RECORDED / platform / name
     if not path.exists():
         pytest.skip("shared recordings not available")
     return orjson.loads(path.read_bytes())
+
+
+def no_nulls(value, where: str = "$") -> None:
+    """Assert no null anywhere: Bluesky leaves optional fields out instead."""
+    assert value is not None, where
+    if isinstance(value, dict):
+        for k, v in value.items():
+            no_nulls(v, f"{where}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            no_nulls(v, f"{where}[{i}]")
 
 
 @pytest.fixture
