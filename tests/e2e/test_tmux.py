@@ -139,14 +139,9 @@ def test_closing_the_terminal_ends_the_app(tmp_path):
             pytest.fail(f"followtui still runs 5s after its terminal closed ({describe_usage(pid)})")
 
 
-# Known bugs, found by these tests: keys that arrive together, as a terminal or a slow SSH link delivers them.
+# Keys that arrive together, as a terminal or a slow SSH link delivers them.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="two pane switches queued together make MainScreen.pane_chosen re-run show_pane for stale "
-    "Tabs.TabActivated messages: the panes cycle endlessly at 100% CPU",
-)
 def test_two_tabs_at_once_settle_on_the_third_pane(tmp_path):
     with Tmux(tmp_path, 120, 40) as term:
         open_demo(term, tmp_path / "data", XTERM)
@@ -158,11 +153,6 @@ def test_two_tabs_at_once_settle_on_the_third_pane(tmp_path):
         term.wait_for(lambda s: active_tab(s) == "Mutuals", "the Mutuals tab", timeout=3)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the filter box gets focus through call_later, so keys already queued behind '/' go to the list's "
-    "bindings ('e' export, 'n' note, 'r' sync…) instead of the filter",
-)
 def test_typing_right_after_slash_goes_to_the_filter(tmp_path):
     with Tmux(tmp_path, 120, 40) as term:
         screen = open_demo(term, tmp_path / "data", XTERM)

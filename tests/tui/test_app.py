@@ -76,6 +76,14 @@ async def test_filter_as_you_type_and_escape_clears(store, settings):
         assert table.row_count == total and table.has_focus
 
 
+async def test_a_slash_inside_the_filter_is_text(store, settings):
+    async with FollowApp(store, settings).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("slash", "a", "slash", "b")
+        box = screen.query_one("#filter")
+        assert box.has_focus and box.value == "a/b"
+
+
 async def test_sort_keys(store, settings):
     async with FollowApp(store, settings).run_test(size=SIZE) as pilot:
         screen = await ready(pilot)

@@ -50,7 +50,8 @@ class MainScreen(Screen[None]):
         Binding("shift+tab", "previous_pane", "Previous pane", priority=True, show=False, id="main.previous_pane"),
         Binding("right_square_bracket", "next_account", "Next account", show=False, id="main.next_account"),
         Binding("left_square_bracket", "previous_account", "Previous account", show=False, id="main.prev_account"),
-        Binding("slash", "filter", "Filter", id="main.filter"),
+        # priority: run as the key arrives, so text typed right behind it already finds the filter box focused
+        Binding("slash", "filter", "Filter", priority=True, id="main.filter"),
         Binding("s", "sort_next", "Sort", id="main.sort"),
         Binding("S", "sort_reverse", "Reverse sort", show=False, id="main.sort_reverse"),
         Binding("t", "tag", "Tag", id="main.tag"),
@@ -167,11 +168,14 @@ class MainScreen(Screen[None]):
 
     @on(Tabs.TabActivated, "#panes")
     def pane_chosen(self, event: Tabs.TabActivated) -> None:
-        if event.tab.id and event.tab.id != self.pane:
+        # Keys that arrive together queue several activations; only the latest one is the user's choice.
+        if event.tab.id and event.tab.id == event.tabs.active and event.tab.id != self.pane:
             self.show_pane(event.tab.id)
 
     @on(Tabs.TabActivated, "#accounts")
     def account_chosen(self, event: Tabs.TabActivated) -> None:
+        if event.tab.id != event.tabs.active:
+            return
         index = int((event.tab.id or "acct-0").removeprefix("acct-"))
         if index != self.account_index:
             self.account_index = index
@@ -221,10 +225,15 @@ class MainScreen(Screen[None]):
 
     # filter and sort ------------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "filter" and self.query_one("#filter", Input).has_focus:
+            return False  # a '/' typed into the filter is text
+        return True
+
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.add_class("open")
-        box.focus()
+        self.set_focus(box)  # at once, not through focus()'s call_later
 
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
@@ -234,14 +243,14 @@ class MainScreen(Screen[None]):
     def filter_done(self, event: Input.Submitted) -> None:
         if not event.value:
             event.input.remove_class("open")
-        self.table.focus()
+        self.set_focus(self.table)
 
     def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
         box = self.query_one("#filter", Input)
         if event.key == "escape" and box.has_focus:
             box.value = ""
             box.remove_class("open")
-            self.table.focus()
+            self.set_focus(self.table)
             event.stop()
 
     def columns(self) -> Sequence[Column]:
