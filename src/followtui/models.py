@@ -110,6 +110,8 @@ class TrackedAccount:
     server: str = ""
     token_env: str = ""
     added_at: datetime | None = None
+    #: Bluesky only: the PDS that signs in and writes follow records, when it is not the read server.
+    pds: str = ""
 
     @property
     def key(self) -> str:

@@ -18,13 +18,18 @@ app = typer.Typer(help="Add, list and remove the accounts you track.", no_args_i
 def add(
     platform: str = typer.Argument(..., help="github, bluesky or mastodon"),
     handle: str = typer.Argument(..., help="your handle on that platform"),
-    server: str = typer.Option("", "--server", help="API base URL (GitHub Enterprise, your instance, a PDS)"),
+    server: str = typer.Option(
+        "", "--server", help="API base URL: GitHub Enterprise, your Mastodon instance (required), a Bluesky AppView"
+    ),
     token_env: str = typer.Option("", "--token-env", help="environment variable that holds your token"),
+    pds: str = typer.Option("", "--pds", help="Bluesky: your PDS, for signing in and writing follows"),
 ) -> None:
     """Track one of your accounts: looks it up once to learn its stable id."""
     from followtui.core.connect import add_account
 
-    account = asyncio.run(add_account(STATE.store(), platform, handle, server=server, token_env=token_env))
+    account = asyncio.run(
+        add_account(STATE.store(), platform, handle, server=server, token_env=token_env, pds=pds)
+    )
     message(f"tracking {account.label} (id {account.id}); run `followtui sync` to take the first snapshot")
 
 

@@ -144,6 +144,7 @@ def account_to_doc(account: TrackedAccount) -> dict[str, Any]:
         "id": account.id,
         "server": account.server,
         "token_env": account.token_env,
+        "pds": account.pds,
         "added_at": iso(account.added_at),
     }
 
@@ -156,6 +157,7 @@ def account_from_doc(doc: dict[str, Any]) -> TrackedAccount:
         server=doc.get("server") or "",
         token_env=doc.get("token_env") or "",
         added_at=parse_iso(doc.get("added_at")),
+        pds=doc.get("pds") or "",
     )
 
 

@@ -17,8 +17,6 @@ from followtui.core.sync import SyncOptions, SyncProgress, sync_account
 from followtui.models import Platform, SyncReport, TrackedAccount
 from followtui.providers.base import Provider
 
-#: Platforms whose live provider ships in this version.
-LIVE_PLATFORMS = ("github",)
 WaitCallback = Callable[[float, str], None]
 
 
@@ -33,21 +31,28 @@ def provider_for(
     from followtui.providers import make_provider
 
     token = token_for(account, data_dir)
-    return make_provider(account.platform, account.server or None, token, on_wait=on_wait, **options)
+    if account.platform == Platform.BLUESKY:
+        # an app password signs in as the account itself, at its PDS when that is not the read server
+        options.setdefault("identifier", account.handle)
+        options.setdefault("pds", account.pds or None)
+    try:
+        return make_provider(account.platform, account.server or None, token, on_wait=on_wait, **options)
+    except ValueError as exc:  # no instance for Mastodon, an unknown platform: the user's input
+        raise UsageError(str(exc)) from None
 
 
 async def add_account(
-    store: Store, platform: str, handle: str, *, server: str = "", token_env: str = ""
+    store: Store, platform: str, handle: str, *, server: str = "", token_env: str = "", pds: str = ""
 ) -> TrackedAccount:
     """Look the handle up once to learn its stable id, then track it."""
     platform = platform.strip().lower()
     known = [p.value for p in Platform]
     if platform not in known:
         raise UsageError(f"unknown platform {platform!r}; choose from {', '.join(known)}")
-    if platform not in LIVE_PLATFORMS:
-        raise UsageError(f"{platform} is not supported yet in this version; {', '.join(LIVE_PLATFORMS)} works today")
+    if pds and platform != Platform.BLUESKY:
+        raise UsageError("--pds is for Bluesky accounts only")
     draft = TrackedAccount(platform=platform, handle=handle.strip().lstrip("@"), id="", server=server,
-                           token_env=token_env)  # fmt: skip
+                           token_env=token_env, pds=pds)  # fmt: skip
     provider = provider_for(draft, data_dir=store.data_dir)
     try:
         profile = await provider.lookup_self(draft.handle)
@@ -60,6 +65,7 @@ async def add_account(
         server=server,
         token_env=token_env,
         added_at=datetime.now(UTC),
+        pds=pds,
     )
     store.ensure()
     store.add_account(account)
