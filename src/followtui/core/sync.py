@@ -125,7 +125,8 @@ async def _sync_locked(
 
     if progress and (lost or removed):
         progress("classifying", 0, len(lost | removed))
-    looked_up = await _classify(provider, (lost | removed) - new_followers - new_following)
+    # Even an account still in the other list may be gone (a Mastodon account that moved stays listed).
+    looked_up = await _classify(provider, lost | removed)
     gone = {pid: result.reason.value for pid, result in looked_up.items() if isinstance(result, GoneAccount)}
 
     known = stored.profiles(account.platform)
