@@ -63,11 +63,7 @@ async def sync_account(
     progress: SyncProgress | None = None,
 ) -> SyncReport:
     """Sync one account. Raises on failure after recording the failure; returns the report on success."""
-    lock = FileLock(str(store.lock_path(f"sync-{account.platform}-{_safe(account.id)}")), timeout=0)
-    try:
-        lock.acquire()
-    except Timeout as exc:
-        raise StoreBusyError(f"{account.label} is being synced by another followtui process") from exc
+    lock = account_lock(store, account)
     started = _now()
     clock = time.perf_counter()
     try:
@@ -91,8 +87,45 @@ async def sync_account(
         lock.release()
 
 
+def account_lock(store: Store, account: TrackedAccount) -> FileLock:
+    """The held cross-process lock that lets one sync (or import) of an account run at a time."""
+    lock = FileLock(str(store.lock_path(f"sync-{account.platform}-{_safe(account.id)}")), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise StoreBusyError(f"{account.label} is being synced by another followtui process") from exc
+    return lock
+
+
 def _safe(text: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in text)[:80]
+
+
+@dataclass(frozen=True, slots=True)
+class SetChanges:
+    """Who came and who left between the stored snapshot and a complete new one; the first is a baseline."""
+
+    followers: frozenset[str]
+    following: frozenset[str]
+    gained: frozenset[str] = frozenset()
+    lost: frozenset[str] = frozenset()
+    added: frozenset[str] = frozenset()
+    removed: frozenset[str] = frozenset()
+    baseline: bool = True
+
+    @classmethod
+    def between(cls, previous: Snapshot | None, followers: frozenset[str], following: frozenset[str]) -> SetChanges:
+        if previous is None:
+            return cls(followers, following)
+        return cls(
+            followers,
+            following,
+            gained=followers - previous.followers,
+            lost=previous.followers - followers,
+            added=following - previous.following,
+            removed=previous.following - following,
+            baseline=False,
+        )
 
 
 async def _sync_locked(
@@ -116,12 +149,20 @@ async def _sync_locked(
     new_following = frozenset(p.id for p in following.accounts)
     stored = store.read()
     previous = stored.snapshot(account.key)
-    baseline = previous is None
-    gained = lost = added = removed = frozenset[str]()
+    changes = SetChanges.between(previous, new_followers, new_following)
+    lost, removed = changes.lost, changes.removed
     if previous is not None:
-        gained, lost = new_followers - previous.followers, previous.followers - new_followers
-        added, removed = new_following - previous.following, previous.following - new_following
-        _check_drop(store, account, previous, lost, removed, options, started, clock, provider, observed_at)
+        hold_suspect_drop(
+            store,
+            account,
+            previous,
+            changes,
+            options,
+            started=started,
+            clock=clock,
+            requests=provider.requests_made,
+            observed_at=observed_at,
+        )
 
     if progress and (lost or removed):
         progress("classifying", 0, len(lost | removed))
@@ -143,39 +184,73 @@ async def _sync_locked(
     )
     seen.update((pid, p) for pid, p in hydrated.items() if isinstance(p, Profile))
 
+    return commit_snapshot(
+        store,
+        account,
+        own,
+        changes,
+        seen,
+        known,
+        gone,
+        started=started,
+        observed_at=observed_at,
+        clock=clock,
+        requests=provider.requests_made,
+    )
+
+
+def commit_snapshot(
+    store: Store,
+    account: TrackedAccount,
+    own: Profile,
+    changes: SetChanges,
+    seen: Mapping[str, Profile],
+    known: Mapping[str, Profile],
+    gone: dict[str, str],
+    *,
+    started: datetime,
+    observed_at: datetime,
+    clock: float,
+    requests: int,
+    message: str = "",
+) -> SyncReport:
+    """The step a sync and an offline import share: the profiles that changed, one event per change (at
+    observed_at), the report, and all of it committed in one store write."""
     changed_profiles = {}
     for pid, profile in seen.items():
         merged = merge_profile(known.get(pid), profile)
         if merged != known.get(pid):
             changed_profiles[pid] = merged
 
+    gained, lost, added, removed = changes.gained, changes.lost, changes.added, changes.removed
     events = _events(account.key, observed_at, gained, lost, added, removed, gone)
     report = SyncReport(
         account=account.key,
-        status=SyncStatus.BASELINE if baseline else SyncStatus.OK,
+        status=SyncStatus.BASELINE if changes.baseline else SyncStatus.OK,
         started_at=started,
         finished_at=_now(),
         observed_at=observed_at,
         duration_s=time.perf_counter() - clock,
-        followers=len(new_followers),
-        following=len(new_following),
+        followers=len(changes.followers),
+        following=len(changes.following),
         gained=len(gained),
         lost=len(lost) - len(gone.keys() & lost),
         gone=len(gone.keys() & lost),
         added=len(added),
         removed=len(removed),
-        requests=provider.requests_made,
+        requests=requests,
+        message=message,
     )
     store.commit_sync(
         SyncCommit(
             account=account,
             own_profile=own,
-            followers=new_followers,
-            following=new_following,
+            followers=changes.followers,
+            following=changes.following,
             profiles=changed_profiles,
             events=events,
             report=report,
-            baseline=baseline,
+            baseline=changes.baseline,
             gone=gone,
         )
     )
@@ -210,28 +285,30 @@ def _check_complete(name: str, fetched: FollowList, expected: int | None, option
         )
 
 
-def _check_drop(
+def hold_suspect_drop(
     store: Store,
     account: TrackedAccount,
     previous: Snapshot,
-    lost: frozenset[str],
-    removed: frozenset[str],
+    changes: SetChanges,
     options: SyncOptions,
+    *,
     started: datetime,
     clock: float,
-    provider: Provider,
+    requests: int,
     observed_at: datetime,
+    what: str = "sync",
 ) -> None:
+    """A loss beyond the options' thresholds is recorded as suspect (only its own record) and raised."""
     if options.accept_drop:
         return
     for name, before, gone_now in (
-        ("followers", previous.followers, lost),
-        ("following", previous.following, removed),
+        ("followers", previous.followers, changes.lost),
+        ("following", previous.following, changes.removed),
     ):
         if len(gone_now) > options.drop_min and len(gone_now) > options.drop_share * len(before):
             message = (
-                f"{len(gone_now):,} of {len(before):,} {name} vanished since the last sync; held back as "
-                "suspect. If it is real, run the sync again with --accept-drop"
+                f"{len(gone_now):,} of {len(before):,} {name} vanished since the last {what}; held back as "
+                f"suspect. If it is real, run the {what} again with --accept-drop"
             )
             store.record_failed_sync(
                 SyncReport(
@@ -241,7 +318,7 @@ def _check_drop(
                     finished_at=_now(),
                     observed_at=observed_at,
                     duration_s=time.perf_counter() - clock,
-                    requests=provider.requests_made,
+                    requests=requests,
                     message=message,
                 )
             )
