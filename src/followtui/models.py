@@ -15,6 +15,13 @@ class Platform(enum.StrEnum):
     GITHUB = "github"
     BLUESKY = "bluesky"
     MASTODON = "mastodon"
+    #: Import-only: known from offline exports (`followtui import …`), never synced or acted on live.
+    X = "x"
+    INSTAGRAM = "instagram"
+
+    @property
+    def import_only(self) -> bool:
+        return self in (Platform.X, Platform.INSTAGRAM)
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,11 @@ async def add_account(
 ) -> TrackedAccount:
     """Look the handle up once to learn its stable id, then track it."""
     platform = platform.strip().lower()
-    known = [p.value for p in Platform]
+    if platform in [p.value for p in Platform if p.import_only]:
+        from followtui.core.imports import import_only_message
+
+        raise UsageError(import_only_message(platform, handle))
+    known = [p.value for p in Platform if not p.import_only]
     if platform not in known:
         raise UsageError(f"unknown platform {platform!r}; choose from {', '.join(known)}")
     if pds and platform != Platform.BLUESKY:

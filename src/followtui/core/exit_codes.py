@@ -29,6 +29,7 @@ class ExitCode(enum.IntEnum):
     STORE_CORRUPT = 7  # a store file cannot be read; nothing was changed
     NOT_FOUND = 8  # the account or handle does not exist on the server
     HIDDEN = 9  # the platform hides this account's lists
+    ARCHIVE = 10  # an export to import cannot be read (missing, malformed, too large); nothing was changed
 
 
 class UsageError(Exception):
@@ -39,11 +40,17 @@ class SuspectSyncError(Exception):
     """A sync saw a drop too large to believe; it recorded nothing but its own record."""
 
 
+class ImportFileError(Exception):
+    """An export to import cannot be read as a whole; the message names the file and the position."""
+
+
 def exit_code_for(exc: BaseException) -> ExitCode:
     if isinstance(exc, UsageError):
         return ExitCode.USAGE
     if isinstance(exc, SuspectSyncError):
         return ExitCode.SUSPECT
+    if isinstance(exc, ImportFileError):
+        return ExitCode.ARCHIVE
     if isinstance(exc, (AuthError, SecretsFileError)):
         return ExitCode.AUTH
     if isinstance(exc, NotFoundError):
