@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from followtui import __version__
-from followtui.cli import accounts, actions_cmd, annotate, demo, show, sync_cmd
+from followtui.cli import accounts, actions_cmd, annotate, demo, import_cmd, show, sync_cmd
 from followtui.cli.context import STATE
 from followtui.core.paths import ENV_DATA_DIR
 
@@ -19,6 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(accounts.app, name="account")
+app.add_typer(import_cmd.app, name="import")
 app.command("demo")(demo.demo)
 app.command("sync")(sync_cmd.sync)
 app.command("show")(show.show)

@@ -11,7 +11,7 @@ import typer
 
 from followtui.cli.context import STATE, find_account, handle_errors
 from followtui.cli.output import message, write_json
-from followtui.core.exit_codes import ExitCode, exit_code_for
+from followtui.core.exit_codes import ExitCode, UsageError, exit_code_for
 
 
 @handle_errors
@@ -24,6 +24,7 @@ def sync(
     """Take a complete snapshot of each account and record what changed since the last one."""
     from followtui.core.codec import iso, report_to_doc
     from followtui.core.sync import SyncOptions
+    from followtui.models import Platform
 
     store = STATE.store()
     store.ensure()
@@ -32,6 +33,16 @@ def sync(
     if not chosen:
         message("no account is tracked yet; add one with: followtui account add PLATFORM HANDLE")
         raise typer.Exit(int(ExitCode.USAGE))
+    offline = {p.value for p in Platform if p.import_only}
+    skipped = [a.label for a in chosen if a.platform in offline]
+    if skipped and accounts:
+        from followtui.core.imports import import_only_message
+
+        first = next(a for a in chosen if a.platform in offline)
+        raise UsageError(f"{first.label} cannot be synced: {import_only_message(first.platform, first.handle)}")
+    if skipped:
+        message(f"skipping import-only {', '.join(skipped)} (update with `followtui import`)")
+    chosen = [a for a in chosen if a.platform not in offline]
     options = SyncOptions(accept_drop=accept_drop, hydrate_budget=hydrate)
     results: list[dict[str, Any]] = []
     worst = ExitCode.OK
@@ -49,7 +60,10 @@ def sync(
         results.append(doc)
         message(_summary(account.label, report))
     if json_output:
-        write_json({"ok": worst == ExitCode.OK, "synced_at": iso(_now()), "accounts": results})
+        document: dict[str, Any] = {"ok": worst == ExitCode.OK, "synced_at": iso(_now()), "accounts": results}
+        if skipped:
+            document["skipped"] = skipped
+        write_json(document)
     if worst != ExitCode.OK:
         raise typer.Exit(int(worst))
 

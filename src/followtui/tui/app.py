@@ -113,14 +113,22 @@ class FollowApp(App[str | None]):
     # syncing (runs in a worker thread) -------------------------------------------------------------
 
     def sync_all(self, progress: SyncProgress) -> list[str]:
-        """Sync every tracked account; returns one clear message per failure."""
+        """Sync every tracked account but the import-only ones; returns one clear message per failure."""
         from followtui.core.connect import sync_tracked
+        from followtui.core.imports import is_import_only
 
         if self.before_sync is not None:
             self.before_sync()
         errors = []
         options = SyncOptions(hydrate_budget=self.settings.hydrate_budget)
-        for account in self.store.accounts():
+        accounts = self.store.accounts()
+        offline = [a.label for a in accounts if is_import_only(a.platform)]
+        if offline:
+            notice = f"not synced: {', '.join(offline)} (import-only; update with `followtui import`)"
+            self.call_from_thread(self.notify, notice, markup=False, timeout=6)
+        for account in accounts:
+            if is_import_only(account.platform):
+                continue
             try:
                 asyncio.run(sync_tracked(self.store, account, options, progress))
             except Exception as exc:
