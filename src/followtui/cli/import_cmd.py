@@ -29,9 +29,9 @@ def x_archive(
     account: str = typer.Option(..., "--account", "-a", metavar="ACCOUNT", help="x:HANDLE, your X account"),
     json_output: bool = typer.Option(False, "--json", help="one JSON document on stdout"),
     accept_drop: bool = typer.Option(False, "--accept-drop", help=_DROP_HELP),
-    date: str = typer.Option(None, "--date", help=_DATE_HELP),
+    date: str = typer.Option(None, "--date", metavar="WHEN", help=_DATE_HELP),
 ) -> None:
-    """Import an X "Download your archive" (data/follower.js, data/following.js)."""
+    """An X archive as one dated snapshot (data/follower.js and data/following.js, folder or .zip)."""
     _import("x", path, account, json_output, accept_drop, date)
 
 
@@ -44,9 +44,9 @@ def instagram(
     ),
     json_output: bool = typer.Option(False, "--json", help="one JSON document on stdout"),
     accept_drop: bool = typer.Option(False, "--accept-drop", help=_DROP_HELP),
-    date: str = typer.Option(None, "--date", help=_DATE_HELP),
+    date: str = typer.Option(None, "--date", metavar="WHEN", help=_DATE_HELP),
 ) -> None:
-    """Import an Instagram "Download your information" export in JSON format (followers_1.json, following.json)."""
+    """An Instagram export (JSON format) as one dated snapshot (followers_1.json and following.json)."""
     _import("instagram", path, account, json_output, accept_drop, date)
 
 
