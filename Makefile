@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test check bench clean
+.PHONY: demo test test-real check bench clean
 
 $(BIN)/followtui: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,12 @@ demo: $(BIN)/followtui
 
 test: $(BIN)/followtui
 	$(BIN)/python -m pytest -q
+
+# Against Bluesky's own server software (PDS + AppView, on loopback); installs Postgres, Redis, Node 22 and
+# @atproto/dev-env first (into .real/, once).
+test-real: $(BIN)/followtui
+	bash tests/real/setup.sh
+	FOLLOWTUI_REAL=1 .venv/bin/python -m pytest -q tests/real
 
 check: test
 	$(BIN)/pip install --quiet ruff mypy
