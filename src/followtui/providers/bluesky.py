@@ -48,6 +48,9 @@ MAX_ACTORS = 25
 MAX_PAGES = 200_000
 MAX_CURSOR = 1024
 FOLLOW = "app.bsky.graph.follow"
+#: Pauses while is_following waits for the AppView to index a write of ours (~10 s in all). The AppView learns
+#: of a PDS write from the PDS's event stream, a moment later, so a read-back right after it can still be stale.
+INDEX_WAITS_S = (0.1, 0.2, 0.4, 0.8, 1.5, 2.0, 2.0, 3.0)
 #: XRPC error statuses whose {"error", "message"} body we read ourselves (429 and 5xx stay with HttpClient).
 _XRPC_STATUSES = (400, 401, 403, 404)
 _AUTH_ERRORS = frozenset({"AuthenticationRequired", "InvalidToken", "ExpiredToken", "AuthMissing"})
@@ -122,6 +125,9 @@ class BlueskyProvider:
         self._identifier = (identifier or "").strip().removeprefix("@") or None
         self._session: _Session | None = None
         self._session_lock = asyncio.Lock()
+        self._sleep: Sleep = sleep or asyncio.sleep
+        #: subject DID -> whether our last write made us follow it (what is_following waits to see indexed)
+        self._wrote: dict[str, bool] = {}
         self._owns_client = client is None
         self._client = client or make_client(timeout_s=timeout_s, max_connections=2 * concurrency + 4)
         common: dict[str, Any] = {
@@ -245,6 +251,7 @@ class BlueskyProvider:
             body={"repo": session.did, "collection": FOLLOW, "record": record},
             auth=True,
         )
+        self._wrote[subject] = True
 
     async def unfollow(self, target: Profile) -> None:
         """Delete our follow record of `target` (its rkey comes from viewer.following); no follow, no-op."""
@@ -263,9 +270,19 @@ class BlueskyProvider:
             body={"repo": session.did, "collection": FOLLOW, "rkey": rkey},
             auth=True,
         )
+        self._wrote[subject] = False
 
     async def is_following(self, target: Profile) -> bool:
-        return bool((await self._viewer(await self._did_of(target))).get("following"))
+        """Read back from the AppView. After a write of ours it may not have indexed it yet: then the answer is
+        asked again a few times (bounded, INDEX_WAITS_S) until it reflects the write, and returned as it is."""
+        subject = await self._did_of(target)
+        following = bool((await self._viewer(subject)).get("following"))
+        for pause in INDEX_WAITS_S:
+            if self._wrote.get(subject, following) == following:
+                break
+            await self._sleep(pause)
+            following = bool((await self._viewer(subject)).get("following"))
+        return following
 
     async def _viewer(self, did: str) -> dict[str, Any]:
         """The signed-in user's relation to `did` (needs auth: unauthenticated views carry no `following`)."""
@@ -295,16 +312,43 @@ class BlueskyProvider:
     # -- lists -----------------------------------------------------------------------------------------
 
     async def _fetch_list(self, account: Profile, name: str, progress: Progress | None) -> FollowList:
+        """The whole list; when it is shorter than the profile's own count, walked a second time with every
+        page boundary moved by half a page, and refused unless both walks saw the same accounts.
+
+        A shortfall is often real (the count includes accounts the lists hide), but the AppView's cursor can
+        also skip accounts: it is the (sortAt, cid) of a page's last follow record, and follow records with the
+        same subject and createdAt are byte-identical, so they share a CID and a page boundary inside a run of
+        them drops the rest of the run. Correct paging gives the same accounts whatever the page size.
+        """
+        expected = account.followers_count if name == "followers" else account.following_count
+        first = await self._walk(account, name, progress, expected, self.per_page)
+        shift = self.per_page // 2
+        if expected is None or len(first.accounts) >= expected or not shift:
+            return first
+        second = await self._walk(account, name, None, expected, shift)
+        pages, requests = first.pages + second.pages, first.requests + second.requests
+        if {p.id for p in first.accounts} != {p.id for p in second.accounts}:
+            raise IncompleteListError(
+                f"Bluesky's {name} list came out different when paged differently ({len(first.accounts):,} and "
+                f"{len(second.accounts):,} accounts; the profile counts {expected:,}): its paging skips accounts "
+                "or the list changed meanwhile, so nothing was recorded"
+            )
+        return FollowList(first.accounts, pages=pages, requests=requests)
+
+    async def _walk(
+        self, account: Profile, name: str, progress: Progress | None, expected: int | None, first_limit: int
+    ) -> FollowList:
+        """One cursor chain to its end, the first page `first_limit` long and the others per_page."""
         nsid, key = ("app.bsky.graph.getFollowers", "followers")
         if name == "following":
             nsid, key = ("app.bsky.graph.getFollows", "follows")
-        expected = account.followers_count if name == "followers" else account.following_count
         accounts: dict[str, Profile] = {}
         seen_cursors: set[str] = set()
         cursor: str | None = None
         pages = requests = 0
         while True:
-            params: dict[str, str | int] = {"actor": account.id, "limit": self.per_page}
+            limit = first_limit if cursor is None else self.per_page
+            params: dict[str, str | int] = {"actor": account.id, "limit": limit}
             if cursor is not None:
                 params["cursor"] = cursor
             try:
