@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,15 @@ def run_cli(data_dir: Path, *args: str, env: dict[str, str] | None = None, timeo
 
 
 def show(data_dir: Path, pane: str, account: str | None = None) -> dict[str, Any]:
-    args = ["show", pane, "--format", "json"] + (["--account", account] if account else [])
-    result = run_cli(data_dir, *args)
-    assert result.returncode == 0, result.stderr
+    """`followtui show PANE --format json`, run in this process (the same command code, without paying a
+    Python start-up per pane; the syncs themselves run in their own processes)."""
+    from typer.testing import CliRunner
+
+    from followtui.cli import app
+
+    args = ["--data-dir", str(data_dir), "show", pane, "--format", "json"] + (["--account", account] if account else [])
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)
 
 
@@ -49,9 +56,10 @@ class TruthLog:
     def current(self) -> dict[str, Any]:
         return self.observations[-1]
 
-    def expected_tricksters(self) -> dict[str, dict[str, Any]]:
+    def expected_tricksters(self, gone: Callable[[int], bool] | None = None) -> dict[str, dict[str, Any]]:
         """Followers seen at some sync, absent now, still active; a one-sync absence is a glitch.
 
+        `gone(world_id)` says which accounts the platform shows as gone beyond inactive ones (Mastodon: moved).
         Returns id -> {"times", "followed_at", "followed_back_at", "unfollowed_at"} by sync times.
         """
         times = [obs["now"] for obs in self.observations]
@@ -62,7 +70,7 @@ class TruthLog:
         last = len(times) - 1
         for pid in everyone:
             account = self.world.account(int(pid))
-            if pid in present[last] or account is None or not account.active:
+            if pid in present[last] or account is None or not account.active or (gone and gone(int(pid))):
                 continue
             runs: list[list[int]] = []  # [start index, end index exclusive]
             i = 0
@@ -90,3 +98,78 @@ class TruthLog:
                 "unfollowed_at": times[end],
             }
         return out
+
+
+@dataclass(frozen=True)
+class PlatformCase:
+    """One platform as the scenario tests see it: how the simulator names an account in that wire format."""
+
+    platform: str
+
+    def owner_handle(self, login: str) -> str:
+        from followtui.simulator import handle_for
+
+        return handle_for(login) if self.platform == "bluesky" else login
+
+    def id_of(self, world_id: int | str) -> str:
+        from followtui.simulator import did_for, mastodon_id_for
+
+        if self.platform == "bluesky":
+            return did_for(int(world_id))
+        if self.platform == "mastodon":
+            return mastodon_id_for(int(world_id))
+        return str(world_id)
+
+    def handle_of(self, sim: Any, world_id: int | str) -> str:
+        """The handle followtui should show for a world account now (renames included)."""
+        from followtui.simulator import handle_for
+
+        account = sim.world.account(int(world_id))
+        if self.platform == "bluesky":
+            return handle_for(account.login)
+        if self.platform == "mastodon":
+            return sim.app.acct(account)
+        return account.login
+
+    def is_gone(self, sim: Any, world_id: int | str) -> bool:
+        """Whether the platform shows this account as gone (Mastodon also counts a moved account)."""
+        account = sim.world.account(int(world_id))
+        if account is None or not account.active:
+            return True
+        return self.platform == "mastodon" and sim.app.moved(account) is not None
+
+    def add(self, data_dir: Path, sim: Any, login: str = "octocat"):
+        return run_cli(data_dir, "account", "add", self.platform, self.owner_handle(login), "--server", sim.url)
+
+
+PLATFORM_CASES = [PlatformCase("github"), PlatformCase("bluesky"), PlatformCase("mastodon")]
+
+
+def ids(doc: dict[str, Any]) -> set[str]:
+    return {row["id"] for row in doc["rows"]}
+
+
+def assert_matches_truth(data_dir: Path, truth: TruthLog, case: PlatformCase, sim: Any) -> None:
+    """Every pane equals the simulator's truth: sets by stable id, handles as they are now, tricksters' times."""
+    now = truth.current()
+    followers = show(data_dir, "followers")
+    assert ids(followers) == {case.id_of(r["id"]) for r in now["followers"]}
+    assert {r["id"]: r["handle"] for r in followers["rows"]} == {
+        case.id_of(r["id"]): case.handle_of(sim, r["id"]) for r in now["followers"]
+    }
+    following = show(data_dir, "following")
+    assert ids(following) == {case.id_of(r["id"]) for r in now["following"]}
+    assert ids(show(data_dir, "mutuals")) == ids(followers) & ids(following)
+    assert ids(show(data_dir, "fans")) == ids(followers) - ids(following)
+    assert ids(show(data_dir, "nonfollowers")) == ids(following) - ids(followers)
+    tricksters = show(data_dir, "tricksters")
+    expected_by_world = truth.expected_tricksters(lambda pid: case.is_gone(sim, pid))
+    expected = {case.id_of(pid): row for pid, row in expected_by_world.items()}
+    got = {
+        row["id"]: {k: row[k] for k in ("times", "followed_at", "followed_back_at", "unfollowed_at")}
+        for row in tricksters["rows"]
+    }
+    assert got == expected
+    by_id = {case.id_of(pid): pid for pid in expected_by_world}
+    for row in tricksters["rows"]:  # renamed tricksters show the new name
+        assert row["handle"] == case.handle_of(sim, by_id[row["id"]])

@@ -6,22 +6,23 @@ import pytest
 
 from followtui.simulator import FaultPlan, SimulatorServer, World
 
-from .harness import TruthLog, run_cli, show
-from .test_github_e2e import assert_matches_truth
+from .harness import PLATFORM_CASES, PlatformCase, TruthLog, assert_matches_truth, run_cli, show
 
 pytestmark = pytest.mark.slow
+by_platform = pytest.mark.parametrize("case", PLATFORM_CASES, ids=lambda c: c.platform)
 
 
 def snapshot_of(data_dir):
     return {pane: {r["id"] for r in show(data_dir, pane)["rows"]} for pane in ("followers", "following")}
 
 
+@by_platform
 @pytest.mark.parametrize("seed", [1, 2])
-def test_random_faults_exact_or_nothing(tmp_path, seed):
+def test_random_faults_exact_or_nothing(tmp_path, seed, case: PlatformCase):
     world = World.generate(seed=seed, owner="octocat", followers=250, following=180)
-    # per_page 100 → 3+2 list pages and ~100 profile requests per sync: plenty of chances for faults
-    with SimulatorServer(world) as sim:
-        assert run_cli(tmp_path, "account", "add", "github", "octocat", "--server", sim.url).returncode == 0
+    # 100 a page (Mastodon 80) → 3+2 list pages and up to 100 profile requests per sync: plenty of faults
+    with SimulatorServer(world, platform=case.platform) as sim:
+        assert case.add(tmp_path, sim).returncode == 0
         sim.faults = FaultPlan(rate=0.08, seed=seed, retry_after_s=1, hang_s=1.0)
         truth = TruthLog(world, "octocat")
         outcomes = {"exact": 0, "aborted": 0}
@@ -33,7 +34,7 @@ def test_random_faults_exact_or_nothing(tmp_path, seed):
             if result.returncode == 0:
                 truth.observe()
                 sim.faults, saved = None, sim.faults  # read back without faults (show is local anyway)
-                assert_matches_truth(tmp_path, truth)
+                assert_matches_truth(tmp_path, truth, case, sim)
                 sim.faults = saved
                 outcomes["exact"] += 1
             else:
@@ -46,10 +47,11 @@ def test_random_faults_exact_or_nothing(tmp_path, seed):
         assert outcomes["exact"] >= 1, outcomes
 
 
-def test_server_that_always_fails_records_nothing(tmp_path):
+@by_platform
+def test_server_that_always_fails_records_nothing(tmp_path, case: PlatformCase):
     world = World.generate(seed=4, owner="octocat", followers=60, following=40)
-    with SimulatorServer(world) as sim:
-        assert run_cli(tmp_path, "account", "add", "github", "octocat", "--server", sim.url).returncode == 0
+    with SimulatorServer(world, platform=case.platform) as sim:
+        assert case.add(tmp_path, sim).returncode == 0
         assert run_cli(tmp_path, "sync").returncode == 0
         before = snapshot_of(tmp_path)
         for victim in list(world.truth("octocat")["followers"])[:10]:
@@ -65,8 +67,10 @@ def test_server_that_always_fails_records_nothing(tmp_path):
         assert show(tmp_path, "tricksters")["count"] == 10
 
 
-def test_unreachable_server_is_one_clear_line(tmp_path):
-    result = run_cli(tmp_path, "account", "add", "github", "octocat", "--server", "http://127.0.0.1:9")
+@by_platform
+def test_unreachable_server_is_one_clear_line(tmp_path, case: PlatformCase):
+    result = run_cli(tmp_path, "account", "add", case.platform, case.owner_handle("octocat"), "--server",
+                     "http://127.0.0.1:9")  # fmt: skip
     assert result.returncode == 3
     assert "Traceback" not in result.stderr and result.stderr.startswith("error:")
     assert len(result.stderr.strip().splitlines()) == 1
