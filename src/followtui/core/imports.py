@@ -62,7 +62,7 @@ class ImportResult:
 
 
 def is_import_only(platform: str) -> bool:
-    return platform in IMPORT_COMMANDS
+    return platform in {p.value for p in Platform if p.import_only}
 
 
 def import_only_message(platform: str, handle: str = "HANDLE") -> str:
