@@ -82,10 +82,12 @@ def demo_argv(data_dir: Path, followers: int, days: int) -> list[str]:
     return [str(FOLLOWTUI), "--data-dir", str(data_dir), "demo", "--followers", str(followers), "--days", str(days)]
 
 
-def show(data_dir: Path, pane: str) -> dict[str, Any]:
-    """`followtui show PANE --format json` on a data dir: what the store holds, read by a fresh process."""
+def show(data_dir: Path, pane: str, account: str = "github:octocat") -> dict[str, Any]:
+    """`followtui show PANE --format json` on a data dir: what the store holds, read by a fresh process.
+
+    The demo's first account (the one the UI opens on) unless told otherwise."""
     result = subprocess.run(
-        [str(FOLLOWTUI), "--data-dir", str(data_dir), "show", pane, "--format", "json"],
+        [str(FOLLOWTUI), "--data-dir", str(data_dir), "show", pane, "--account", account, "--format", "json"],
         capture_output=True, text=True, timeout=60, cwd=REPO,
         env={k: v for k, v in os.environ.items() if not k.startswith("FOLLOWTUI_")},
     )  # fmt: skip

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import typer
@@ -23,50 +24,77 @@ from followtui.cli.output import message
 from followtui.core.exit_codes import UsageError
 
 
+#: The demo's accounts: (platform, the owner's login in the simulated world, the handle followtui tracks).
+DEMO_ACCOUNTS = (
+    ("github", "octocat", "octocat"),
+    ("bluesky", "ada", "ada.bsky.test"),
+    ("mastodon", "grace", "grace"),
+)
+
+
 @handle_errors
 def demo(
-    followers: int = typer.Option(300, "--followers", min=10, max=200_000, help="size of the demo account"),
+    followers: int = typer.Option(300, "--followers", min=10, max=200_000, help="size of each demo account"),
     following: int = typer.Option(None, "--following", min=10, max=200_000, help="default: 2/3 of followers"),
     days: int = typer.Option(6, "--days", min=1, max=60, help="simulated days of history to build"),
     seed: int = typer.Option(7, "--seed", help="the simulated network's seed"),
+    platforms: list[str] = typer.Option(
+        None, "--platform", "-p", help="github, bluesky or mastodon (repeatable; default: all three)"
+    ),
     headless: bool = typer.Option(False, "--headless", help="print a summary instead of opening the UI"),
     theme: str = typer.Option(None, "--theme", help="colour theme for the terminal UI"),
 ) -> None:
     """The terminal UI on a simulated network with days of history, synced for real over loopback; offline.
 
-    Sync (r) in the UI lets one more simulated day pass first.
+    One account on each platform ([ and ] switch between them). Sync (r) in the UI lets one more simulated
+    day pass first.
     """
     explicit = STATE.data_dir_option
     following = following or followers * 2 // 3
+    chosen = _choose(platforms)
     with tempfile.TemporaryDirectory(prefix="followtui-demo-") as scratch:
         data_dir = Path(explicit).expanduser() if explicit else Path(scratch)
         _require_empty(data_dir)
-        message(f"building a simulated network: octocat with {followers:,} followers, {following:,} following")
-        with simulator(seed, followers, following) as url:
-            asyncio.run(_build(data_dir, url, days))
+        names = ", ".join(f"{platform}:{handle}" for platform, _, handle in chosen)
+        message(f"building a simulated network: {names}, each with {followers:,} followers, {following:,} following")
+        with contextlib.ExitStack() as stack:
+            urls = [stack.enter_context(simulator(platform, login, seed + i, followers, following))
+                    for i, (platform, login, _) in enumerate(chosen)]  # fmt: skip
+            asyncio.run(_build(data_dir, chosen, urls, days))
             if headless:
                 _show(data_dir)
             else:
                 from followtui.cli.tui import open_tui
 
                 open_tui(data_dir, explicit=bool(explicit), theme=theme or STATE.theme,
-                         before_sync=lambda: advance_day(url), title="demo: simulated network")  # fmt: skip
+                         before_sync=lambda: advance_day(urls), title="demo: simulated network")  # fmt: skip
         if explicit:
             message(f"The demo data stays in {data_dir}; look around with: followtui --data-dir {data_dir}")
 
 
+def _choose(platforms: list[str] | None) -> list[tuple[str, str, str]]:
+    if not platforms:
+        return list(DEMO_ACCOUNTS)
+    wanted = [p.strip().lower() for p in platforms]
+    known = [platform for platform, _, _ in DEMO_ACCOUNTS]
+    unknown = [p for p in wanted if p not in known]
+    if unknown:
+        raise UsageError(f"unknown platform {unknown[0]!r}; choose from {', '.join(known)}")
+    return [entry for entry in DEMO_ACCOUNTS if entry[0] in wanted]
+
+
 @contextlib.contextmanager
-def simulator(seed: int, followers: int, following: int) -> Iterator[str]:
+def simulator(platform: str, owner: str, seed: int, followers: int, following: int) -> Iterator[str]:
     """`python -m followtui.simulator` in its own process; yields its URL and stops it afterwards."""
-    command = [sys.executable, "-m", "followtui.simulator", "--port", "0", "--seed", str(seed),
-               "--owner", "octocat", "--followers", str(followers), "--following", str(following),
-               "--rate-limit", "0"]  # fmt: skip
+    command = [sys.executable, "-m", "followtui.simulator", "--platform", platform, "--port", "0",
+               "--seed", str(seed), "--owner", owner, "--followers", str(followers),
+               "--following", str(following), "--rate-limit", "0"]  # fmt: skip
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()
         if not url.startswith("http"):
-            raise UsageError("the simulated network did not start")
+            raise UsageError(f"the simulated {platform} network did not start")
         yield url
     finally:
         proc.terminate()
@@ -76,10 +104,15 @@ def simulator(seed: int, followers: int, following: int) -> Iterator[str]:
             proc.kill()
 
 
-def advance_day(url: str) -> None:
+def advance_day(urls: list[str]) -> None:
+    """One simulated day passes on every network, together."""
     import httpx
 
-    httpx.post(f"{url}/_sim/advance", json={"days": 1}, timeout=120).raise_for_status()
+    def one(url: str) -> None:
+        httpx.post(f"{url}/_sim/advance", json={"days": 1}, timeout=120).raise_for_status()
+
+    with ThreadPoolExecutor(max_workers=len(urls)) as pool:
+        list(pool.map(one, urls))
 
 
 def _require_empty(data_dir: Path) -> None:
@@ -89,32 +122,46 @@ def _require_empty(data_dir: Path) -> None:
         raise UsageError(f"{data_dir} already tracks accounts; the demo needs an empty data dir")
 
 
-async def _build(data_dir: Path, url: str, days: int) -> None:
+async def _build(data_dir: Path, chosen: list[tuple[str, str, str]], urls: list[str], days: int) -> None:
+    """Add every demo account, take its baseline, then let the days pass with a sync after each."""
     from followtui.core.connect import add_account, sync_tracked
     from followtui.core.store import Store
     from followtui.core.sync import SyncOptions
 
     store = Store(data_dir)
-    account = await add_account(store, "github", "octocat", server=url)
+    accounts = [
+        await add_account(store, platform, handle, server=url)
+        for (platform, _, handle), url in zip(chosen, urls, strict=True)
+    ]
     options = SyncOptions(hydrate_budget=300)
-    await sync_tracked(store, account, options)
+
+    async def sync_all(day: int) -> None:
+        reports = await asyncio.gather(*(sync_tracked(store, account, options) for account in accounts))
+        if day:
+            message(f"day {day}: " + "; ".join(
+                f"{a.platform} +{r.gained} -{r.lost} ({r.gone} gone)" for a, r in zip(accounts, reports, strict=True)
+            ))  # fmt: skip
+
+    await sync_all(0)
     for day in range(1, days + 1):
-        await asyncio.to_thread(advance_day, url)
-        report = await sync_tracked(store, account, options)
-        message(
-            f"day {day}: +{report.gained} -{report.lost} followers ({report.gone} gone), "
-            f"+{report.added} -{report.removed} following"
-        )
+        await asyncio.to_thread(advance_day, urls)
+        await sync_all(day)
 
 
 def _show(data_dir: Path) -> None:
-    from followtui.cli.output import to_table
-    from followtui.core.analysis import PANE_TITLES, AccountData
-    from followtui.core.codec import iso
+    from followtui.core.analysis import AccountData
     from followtui.core.store import Store
 
     store = Store(data_dir)
-    data = AccountData.load(store, store.accounts()[0])
+    for account in store.accounts():
+        _show_account(AccountData.load(store, account))
+
+
+def _show_account(data) -> None:  # type: ignore[no-untyped-def]
+    from followtui.cli.output import to_table
+    from followtui.core.analysis import PANE_TITLES
+    from followtui.core.codec import iso
+
     counts = {title: len(data.pane(pane)) for pane, title in PANE_TITLES.items() if pane != "tricksters"}
     tricksters = data.tricksters()
     counts["Tricksters"] = len(tricksters)

@@ -8,8 +8,10 @@ client redacts the tokens it was given from anything the server says, and never 
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import random
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -102,6 +104,12 @@ class JsonResponse:
     attempts: int
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:  # httpx's own default, made once
+    """One verifying TLS context per process: loading the CA bundle costs ~0.1 s, once is enough."""
+    return httpx.create_ssl_context()
+
+
 def make_client(
     *,
     timeout_s: float = DEFAULT_TIMEOUT_S,
@@ -114,6 +122,7 @@ def make_client(
     Redirects are not followed: a redirect could carry the Authorization header to another host.
     """
     return httpx.AsyncClient(
+        verify=_tls_context(),
         timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s or timeout_s, pool=None),
         limits=httpx.Limits(
             max_connections=max_connections,
