@@ -131,6 +131,36 @@ class PlatformCase:
             return sim.app.acct(account)
         return account.login
 
+    def world_id(self, sim: Any, platform_id: str) -> int:
+        """The world account behind one of this platform's stable ids."""
+        if self.platform == "bluesky":
+            return sim.app.account_by_did(platform_id).id
+        if self.platform == "mastodon":
+            from followtui.simulator.mastodon import world_id_from
+
+            found = world_id_from(platform_id)
+            assert found is not None, platform_id
+            return found
+        return int(platform_id)
+
+    @property
+    def secret(self) -> str:
+        """A token (GitHub, Mastodon) or app password (Bluesky) the simulator will accept once granted."""
+        return {"github": "ghp_simulated_secret_token_123", "bluesky": "abcd-efgh-ijkl-mnop"}.get(
+            self.platform, "mastodon-simulated-secret-token-456"
+        )
+
+    @property
+    def secret_env(self) -> dict[str, str]:
+        return {f"FOLLOWTUI_{self.platform.upper()}_TOKEN": self.secret}
+
+    def grant(self, world: World, login: str = "octocat", secret: str | None = None) -> None:
+        """Make the simulator accept the secret for `login`."""
+        if self.platform == "bluesky":
+            world.add_app_password(login, secret or self.secret)
+        else:
+            world.add_token(secret or self.secret, login)
+
     def is_gone(self, sim: Any, world_id: int | str) -> bool:
         """Whether the platform shows this account as gone (Mastodon also counts a moved account)."""
         account = sim.world.account(int(world_id))

@@ -17,8 +17,8 @@ def resolve_ref(ref: str) -> tuple[str, str]:
     """ACCOUNT_REF (handle, stable id, or platform:either) → (annotation key, shown handle)."""
     store = STATE.store()
     platforms = sorted({a.platform for a in store.accounts()})
-    prefix, _, name = ref.rpartition(":")
-    if prefix and prefix not in platforms:
+    prefix, _, name = ref.partition(":")  # ids may hold colons themselves (Bluesky DIDs)
+    if prefix not in platforms:
         prefix, name = "", ref  # a colon inside the handle or id itself
     name = name.lstrip("@")
     matches: list[tuple[str, str]] = []

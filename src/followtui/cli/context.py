@@ -68,7 +68,9 @@ def find_account(accounts: list[Any], ref: str | None) -> Any:
             raise UsageError("no account is tracked yet; add one with: followtui account add PLATFORM HANDLE")
         labels = ", ".join(a.label for a in accounts)
         raise UsageError(f"several accounts are tracked; choose one with --account ({labels})")
-    platform, _, name = ref.rpartition(":")
+    platform, _, name = ref.partition(":")  # ids may hold colons themselves (Bluesky DIDs)
+    if platform not in {a.platform for a in accounts}:
+        platform, name = "", ref
     matches = [
         a
         for a in accounts

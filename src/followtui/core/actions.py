@@ -36,6 +36,12 @@ class Outcome(enum.StrEnum):
     SKIPPED = "skipped"  # kept, over the daily cap, already in that state
     FAILED = "failed"
     MISMATCH = "mismatch"  # the platform said yes, but reading it back says otherwise
+    REQUESTED = "requested"  # a locked account: the follow waits for its approval (not a follow yet)
+
+
+#: Outcomes that changed something on the platform: they count towards the daily cap and undo reverses them
+#: (an unfollow withdraws a pending follow request).
+CHANGED = (Outcome.DONE, Outcome.REQUESTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +80,7 @@ def done_today(store: Store, account: TrackedAccount, now: datetime) -> int:
     return sum(
         1
         for entry in store.journal()
-        if entry.get("outcome") == Outcome.DONE
+        if entry.get("outcome") in CHANGED
         and str(entry.get("account", "")).startswith(platform)
         and str(entry.get("at", "")).startswith(today)
     )
@@ -134,6 +140,7 @@ async def run_actions(
             else:
                 await provider.unfollow(profile)
             now_following = await provider.is_following(profile)
+            requested = action is Action.FOLLOW and not now_following and await _pending(provider, profile)
         except (AuthError, RateLimitError) as exc:
             stop_reason = f"not attempted: {exc}"
             auth_error = exc if isinstance(exc, AuthError) else None
@@ -144,6 +151,9 @@ async def run_actions(
             continue
         used += 1
         wanted = action is Action.FOLLOW
+        if requested:
+            record(profile, Outcome.REQUESTED, "a locked account: the follow waits for its approval")
+            continue
         if now_following != wanted:
             record(profile, Outcome.MISMATCH, f"the platform still reports {'not ' if wanted else ''}following")
             continue
@@ -153,6 +163,12 @@ async def run_actions(
     if auth_error is not None:
         raise auth_error
     return results
+
+
+async def _pending(provider: Provider, profile: Profile) -> bool:
+    """A follow request waiting for approval, on platforms that have them."""
+    pending = getattr(provider, "pending_request", None)
+    return bool(pending is not None and await pending(profile))
 
 
 def last_batch(store: Store, account: TrackedAccount | None = None) -> list[dict[str, Any]]:
@@ -166,7 +182,7 @@ def last_batch(store: Store, account: TrackedAccount | None = None) -> list[dict
 
 def undo_plan(entries: Sequence[dict[str, Any]]) -> tuple[Action, list[Profile]] | None:
     """What reverses a batch: the opposite action on every target it actually changed."""
-    done = [e for e in entries if e.get("outcome") == Outcome.DONE and not str(e.get("batch", "")).startswith("undo")]
+    done = [e for e in entries if e.get("outcome") in CHANGED and not str(e.get("batch", "")).startswith("undo")]
     if not done:
         return None
     action = Action(done[0]["action"]).reverse

@@ -17,7 +17,7 @@ from followtui.models import Annotation, Profile, Trickster
 
 ROW_FIELDS = [
     "id", "handle", "display_name", "followers_count", "following_count", "posts_count", "ratio", "bio", "url",
-    "created_at", "last_active_at", "bot", "tags", "note", "keep",
+    "created_at", "last_active_at", "private", "bot", "tags", "note", "keep",
 ]  # fmt: skip
 TRICKSTER_FIELDS = [
     *ROW_FIELDS, "followed_at", "followed_back_at", "unfollowed_at", "times", "stayed_after_follow_back_s",
@@ -39,6 +39,7 @@ def profile_row(profile: Profile, note: Annotation, trickster: Trickster | None 
         "url": profile.url,
         "created_at": iso(profile.created_at),
         "last_active_at": iso(profile.last_active_at),
+        "private": profile.private,
         "bot": profile.bot,
         "tags": list(note.tags),
         "note": note.note,

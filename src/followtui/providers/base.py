@@ -41,7 +41,10 @@ class Provider(Protocol):
         """Stop following `target` as the signed-in user."""
 
     async def is_following(self, target: Profile) -> bool:
-        """Whether the signed-in user follows `target` now (used to verify an action)."""
+        """Whether the signed-in user follows `target` now (used to verify an action).
+
+        A platform with follow requests (Mastodon's locked accounts) also has `pending_request(target)`.
+        """
 
     def server_time(self) -> datetime | None:
         """The platform's clock from the latest response's Date header (the sync clock), if known."""

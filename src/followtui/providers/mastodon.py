@@ -189,10 +189,12 @@ class MastodonProvider:
         await self._action(target, "unfollow")
 
     async def is_following(self, target: Profile) -> bool:
-        """Whether the token's account follows `target` now, or has asked to (a locked account's pending
-        follow request counts: it is what a follow of that account does, and an unfollow withdraws it)."""
-        relationship = await self.relationship(target)
-        return relationship.get("following") is True or relationship.get("requested") is True
+        """Whether the token's account follows `target` now (a pending request to a locked account does not)."""
+        return (await self.relationship(target)).get("following") is True
+
+    async def pending_request(self, target: Profile) -> bool:
+        """Whether a follow of `target` waits for its approval (a locked account); an unfollow withdraws it."""
+        return (await self.relationship(target)).get("requested") is True
 
     async def relationship(self, target: Profile) -> dict[str, Any]:
         """The token's relationship to `target` (following, followed_by, requested…) as the server sent it."""
