@@ -62,7 +62,7 @@ def show(
     else:
         rows = [profile_row(p, data.annotation(p.id)) for p in data.pane(pane)]
         columns = PROFILE_COLUMNS if fmt == "table" else ROW_FIELDS
-    last = data.last_sync()
+    last = data.snapshot_sync()
     document = {
         "account": data.account.label,
         "pane": pane,

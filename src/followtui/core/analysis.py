@@ -217,3 +217,8 @@ class AccountData:
 
     def last_sync(self) -> SyncReport | None:
         return self.syncs[-1] if self.syncs else None
+
+    def snapshot_sync(self) -> SyncReport | None:
+        """The sync whose snapshot the panes show: the latest one that recorded (failed and suspect ones don't)."""
+        recorded = (SyncStatus.OK, SyncStatus.BASELINE)
+        return next((s for s in reversed(self.syncs) if s.status in recorded), None)
