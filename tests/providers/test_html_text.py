@@ -115,3 +115,9 @@ def test_any_input_gives_clean_text(html):
     assert isinstance(text, str) and len(text) <= MAX_BIO
     assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text and "\r" not in text
     assert not any(unicodedata.category(ch) == "Cc" and ch != "\n" for ch in text)
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="<>&"), max_size=80))
+def test_the_plain_paragraph_shortcut_equals_the_parser(text):
+    # a trailing comment keeps the same fragment off the shortcut: both paths must agree
+    assert html_to_text(f"<p>{text}</p>") == html_to_text(f"<p>{text}</p><!---->")
