@@ -373,3 +373,20 @@ async def test_follow_and_unfollow_keys_with_confirmation(tmp_path, settings, mo
             assert world.is_following("octocat", int(first.id)) and world.is_following("octocat", int(second.id))
             await pilot.pause(0.5)
             assert first.id in {r.id for r in screen.screen_data.rows["mutuals"]}
+
+
+async def test_history_view_shows_every_day_and_closes(store, settings):
+    from followtui.tui.screens.history import HistoryScreen, bar
+
+    days = AccountData.load(store, store.accounts()[0]).history()
+    async with FollowApp(store, settings).run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("h")
+        await pilot.pause()
+        screen = pilot.app.screen
+        assert isinstance(screen, HistoryScreen) and screen.days == days
+        text = "".join(str(s.render()) for s in screen.query("Static"))
+        assert "History of github:octocat" in text
+        await pilot.press("escape")
+        assert isinstance(pilot.app.screen, MainScreen)
+    assert bar(0, 10) == "" and bar(10, 10) == "█" * 16 and bar(1, 1000) == "▏"

@@ -42,3 +42,8 @@ def test_detail_panel_of_a_trickster(snap_compare, store, settings, size):
 
 def test_help_screen(snap_compare, store, settings):
     assert snap_compare(make_app(store, settings), press=["question_mark"], terminal_size=(120, 40), run_before=loaded)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_history_view(snap_compare, store, settings, size):
+    assert snap_compare(make_app(store, settings), press=["h"], terminal_size=size, run_before=loaded)

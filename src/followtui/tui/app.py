@@ -153,11 +153,12 @@ class FollowApp(App[str | None]):
 
 def binding_ids() -> set[str]:
     """Every binding id a user may remap in config.toml [keys]."""
+    from followtui.tui.screens.history import HistoryScreen
     from followtui.tui.screens.prompts import Confirm, Prompt
     from followtui.tui.widgets.account_table import AccountTable
 
     ids = set()
-    for owner in (FollowApp, MainScreen, FirstRunScreen, HelpScreen, Prompt, Confirm, AccountTable):
+    for owner in (FollowApp, MainScreen, FirstRunScreen, HelpScreen, HistoryScreen, Prompt, Confirm, AccountTable):
         ids |= {b.id for b in owner.BINDINGS if isinstance(b, Binding) and b.id}
     return ids
 

@@ -26,6 +26,7 @@ from followtui.models import Annotation
 from followtui.sanitize import clean_text
 from followtui.tui.data import ScreenData
 from followtui.tui.rows import COLUMNS, TRICKSTER_COLUMNS, AccountRow, Column
+from followtui.tui.screens.history import HistoryScreen
 from followtui.tui.screens.prompts import Confirm, Prompt
 from followtui.tui.widgets.account_table import AccountTable
 from followtui.tui.widgets.detail import DetailPanel
@@ -65,6 +66,7 @@ class MainScreen(Screen[None]):
         Binding("u", "act('unfollow')", "Unfollow", show=False, id="main.unfollow"),
         Binding("e", "export", "Export", show=False, id="main.export"),
         Binding("i", "toggle_detail", "Details", show=False, id="main.toggle_detail"),
+        Binding("h", "history", "History", id="main.history"),
         *_preset_bindings(),
     ]
     DEFAULT_CSS = """
@@ -216,6 +218,10 @@ class MainScreen(Screen[None]):
 
     def action_previous_account(self) -> None:
         self._step_account(-1)
+
+    def action_history(self) -> None:
+        if self.screen_data is not None:
+            self.app.push_screen(HistoryScreen(self.screen_data.account.label, self.screen_data.data.history()))
 
     def action_toggle_detail(self) -> None:
         if self.has_class("narrow"):
