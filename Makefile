@@ -30,6 +30,7 @@ check: test
 	$(BIN)/mypy src/followtui --ignore-missing-imports
 
 bench: $(BIN)/followtui
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/run.py
 
 clean:
