@@ -78,3 +78,19 @@ async def test_follow_and_unfollow_with_an_app_password(world):
             assert await bluesky.is_following(target) is before
         finally:
             await bluesky.aclose()
+
+
+async def test_an_access_token_that_expires_mid_session_is_refreshed(world):
+    with simulator.SimulatorServer(world, platform="bluesky", app_options={"access_ttl_s": 0.5}) as sim:
+        bluesky = make_provider("bluesky", sim.url, PASSWORD, identifier="octocat.bsky.test", **FAST)
+        try:
+            me = await bluesky.lookup_self("octocat.bsky.test")
+            target = (await bluesky.fetch_followers(me)).accounts[0]
+            before = await bluesky.is_following(target)
+            await asyncio.sleep(0.7)  # the access token is now expired: the next write must refresh it
+            await (bluesky.unfollow if before else bluesky.follow)(target)
+            assert await bluesky.is_following(target) is not before
+            sessions = sim.stats()["by_route"]
+        finally:
+            await bluesky.aclose()
+    assert any("refreshSession" in route for route in sessions), sessions
