@@ -50,6 +50,10 @@ class Profile:
     hydrated_at: datetime | None = None
     #: (when, followers_count) each time a hydration saw the count change; bounded, oldest first.
     followers_history: tuple[tuple[datetime, int], ...] = ()
+    #: Moderation labels the platform puts on the account (Bluesky: spam, impersonation, !hide, …).
+    labels: tuple[str, ...] = ()
+    #: The account it moved to (Mastodon `moved`), as that account's handle; empty when it has not moved.
+    moved_to: str = ""
 
     @property
     def ratio(self) -> float | None:

@@ -67,7 +67,17 @@ def profile_to_doc(platform: str, profile: Profile) -> dict[str, Any]:
         doc[name] = iso(getattr(profile, name))
     if profile.followers_history:
         doc["followers_history"] = [[iso(at), n] for at, n in profile.followers_history]
+    if profile.labels:  # written only when there is something: most accounts have neither
+        doc["labels"] = list(profile.labels)
+    if profile.moved_to:
+        doc["moved_to"] = profile.moved_to
     return doc
+
+
+def _labels_from_doc(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(item for item in value if isinstance(item, str) and item)
 
 
 def _history_from_doc(value: Any) -> tuple[tuple[datetime, int], ...]:
@@ -100,6 +110,8 @@ def profile_from_doc(doc: dict[str, Any]) -> Profile:
         default_avatar=doc.get("default_avatar"),
         hydrated_at=parse_iso(doc.get("hydrated_at")),
         followers_history=_history_from_doc(doc.get("followers_history")),
+        labels=_labels_from_doc(doc.get("labels")),
+        moved_to=moved if isinstance(moved := doc.get("moved_to"), str) else "",
     )
 
 
@@ -133,6 +145,8 @@ def merge_profile(old: Profile | None, new: Profile) -> Profile:
         default_avatar=new.default_avatar if new.default_avatar is not None else old.default_avatar,
         hydrated_at=old.hydrated_at,
         followers_history=old.followers_history,
+        labels=new.labels or old.labels,
+        moved_to=new.moved_to or old.moved_to,
     )
 
 

@@ -55,6 +55,8 @@ INDEX_WAITS_S = (0.1, 0.2, 0.4, 0.8, 1.5, 2.0, 2.0, 3.0)
 _XRPC_STATUSES = (400, 401, 403, 404)
 _AUTH_ERRORS = frozenset({"AuthenticationRequired", "InvalidToken", "ExpiredToken", "AuthMissing"})
 _NOT_FOUND_WORDS = ("profile not found", "actor not found", "unable to resolve", "could not find")
+MAX_LABELS = 32
+MAX_LABEL = 128  # the lexicon's bound on `val`
 
 T = TypeVar("T")
 
@@ -425,8 +427,7 @@ class BlueskyProvider:
         if did is None or not handle or " " in handle:
             raise ApiError(f"Bluesky sent an account without a valid DID or handle in {where}")
         avatar = _clean_url(item.get("avatar"))
-        labels = item.get("labels")
-        values = [label.get("val") for label in labels if isinstance(label, dict)] if isinstance(labels, list) else []
+        values = _label_values(item.get("labels"), self.server_time() or datetime.now(UTC))
         profile_key = handle if handle != "handle.invalid" else did
         return Profile(
             id=did,
@@ -442,6 +443,7 @@ class BlueskyProvider:
             bot=True if "bot" in values else None,
             default_avatar=not avatar,
             hydrated_at=(self.server_time() or datetime.now(UTC)) if detailed else None,
+            labels=tuple(v for v in values if v != "bot"),  # the `bot` self-label is Profile.bot
         )
 
     # -- XRPC ------------------------------------------------------------------------------------------
@@ -646,6 +648,26 @@ def _split_at_uri(uri: object) -> tuple[str, str, str]:
     if len(parts) != 3:
         return "", "", ""
     return parts[0], parts[1], parts[2]
+
+
+def _label_values(labels: object, now: datetime) -> tuple[str, ...]:
+    """Each label's `val`, in order and once, without negated (`neg`) or expired (`exp`) ones; bounded."""
+    if not isinstance(labels, list):
+        return ()
+    out: dict[str, None] = {}
+    for label in labels[: MAX_LABELS * 4]:
+        if not isinstance(label, dict):
+            continue
+        val = clean_text(label.get("val"), MAX_LABEL)
+        if not val or " " in val:
+            continue
+        if label.get("neg") is True:  # a negation withdraws the same label
+            out.pop(val, None)
+            continue
+        expires = _parse_time(label.get("exp"))
+        if expires is None or expires > now:
+            out[val] = None
+    return tuple(out)[:MAX_LABELS]
 
 
 def _now_iso() -> str:

@@ -315,7 +315,7 @@ class MastodonProvider:
             return GoneAccount(account_id, GoneReason.SUSPENDED)
         moved = data.get("moved") if isinstance(data, dict) else None
         if isinstance(moved, dict):
-            return GoneAccount(account_id, GoneReason.MOVED, moved_to=clean_text(moved.get("acct"), MAX_HANDLE))
+            return GoneAccount(account_id, GoneReason.MOVED, moved_to=_moved_acct(moved))
         profile = self._profile(data, f"account id {clean_text(account_id, 64)}")
         if profile.id != account_id:
             raise ApiError(f"Mastodon answered account {profile.id} when asked for {clean_text(account_id, 64)}")
@@ -334,7 +334,7 @@ class MastodonProvider:
         else:
             self._hides.discard(account_id)
         avatar = _clean_url(item.get("avatar"))
-        locked, bot = item.get("locked"), item.get("bot")
+        locked, bot, moved = item.get("locked"), item.get("bot"), item.get("moved")
         return Profile(
             id=account_id,
             handle=acct,
@@ -351,6 +351,7 @@ class MastodonProvider:
             bot=bot if isinstance(bot, bool) else None,
             default_avatar=(MISSING_AVATAR in avatar) if avatar else None,
             hydrated_at=self.server_time() or datetime.now(UTC),
+            moved_to=_moved_acct(moved),
         )
 
     def _local_acct(self, handle: str) -> str:
@@ -360,6 +361,14 @@ class MastodonProvider:
         if at and user and domain.lower() == (self._http.base_url.host or "").lower():
             return user
         return acct
+
+
+def _moved_acct(moved: object) -> str:
+    """The acct of the account a `moved` Account entity points to; empty when there is none."""
+    if not isinstance(moved, dict):
+        return ""
+    acct = clean_text(moved.get("acct"), MAX_HANDLE)
+    return "" if " " in acct else acct
 
 
 def _q(segment: str) -> str:
