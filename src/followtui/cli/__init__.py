@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from followtui import __version__
-from followtui.cli import accounts, actions_cmd, annotate, demo, import_cmd, show, sync_cmd
+from followtui.cli import accounts, actions_cmd, annotate, demo, import_cmd, policy_cmd, show, sync_cmd
 from followtui.cli.context import STATE
 from followtui.core.paths import ENV_DATA_DIR
 
@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 app.add_typer(accounts.app, name="account")
 app.add_typer(import_cmd.app, name="import")
+app.add_typer(policy_cmd.app, name="policy")
 app.command("demo")(demo.demo)
 app.command("sync")(sync_cmd.sync)
 app.command("show")(show.show)
