@@ -429,15 +429,16 @@ async def test_follow_and_unfollow_and_check(fake, make_mastodon):
     assert check.url.params.get_list("id[]") == [aid(2)] and check.headers["authorization"] == f"Bearer {TOKEN}"
 
 
-async def test_a_follow_request_to_a_locked_account_counts_as_following(fake, make_mastodon):
+async def test_a_follow_request_to_a_locked_account_is_pending_not_following(fake, make_mastodon):
     fake.add(2, locked=True)
     target = Profile(id=aid(2), handle="user2")
     mastodon = make_mastodon(fake, token=TOKEN)
     await mastodon.follow(target)
     assert (await mastodon.relationship(target))["requested"] is True
-    assert await mastodon.is_following(target) is True
-    await mastodon.unfollow(target)
     assert await mastodon.is_following(target) is False
+    assert await mastodon.pending_request(target) is True
+    await mastodon.unfollow(target)  # withdraws the request
+    assert await mastodon.pending_request(target) is False
 
 
 async def test_actions_need_a_token(fake, make_mastodon):
