@@ -88,7 +88,7 @@ async def test_sort_keys(store, settings):
     async with FollowApp(store, settings).run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
         table = screen.query_one(AccountTable)
-        await pilot.press("s", "s", "s")  # handle, name, followers
+        await pilot.press("s", "s", "s", "s")  # handle, verdict, name, followers
         assert table.sort_column == "followers"
         counts = [r.followers for r in table.visible_rows if r.followers is not None]
         assert counts == sorted(counts)

@@ -20,7 +20,7 @@ app = typer.Typer(
 )
 
 
-def _policy():  # type: ignore[no-untyped-def]
+def current_policy():  # type: ignore[no-untyped-def]
     """The policy from the config dir (written with commented defaults on first use); problems go to stderr."""
     from followtui.core.config import data_dir_is_explicit, resolve_config_dir
     from followtui.core.policy import load_policy
@@ -37,7 +37,7 @@ def show() -> None:
     """Print the policy in effect as TOML, saying which file it came from and which values that file set."""
     from followtui.core.policy import render_policy
 
-    sys.stdout.write(render_policy(_policy()))
+    sys.stdout.write(render_policy(current_policy()))
     sys.stdout.flush()
 
 
@@ -59,7 +59,7 @@ def check(
     accounts = store.accounts()
     tracked = find_account(accounts, account) if account else None
     platforms = {a.platform for a in accounts}
-    policy = _policy()
+    policy = current_policy()
     rows: list[dict[str, Any]] = []
     for ref in refs:
         if tracked is not None and ref.partition(":")[0] not in platforms:

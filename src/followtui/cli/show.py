@@ -10,7 +10,7 @@ from followtui.cli.context import STATE, find_account, handle_errors
 from followtui.cli.output import FORMATS, emit
 from followtui.core.exit_codes import UsageError
 
-PROFILE_COLUMNS = ["handle", "display_name", "followers_count", "following_count", "ratio", "tags", "keep"]
+PROFILE_COLUMNS = ["handle", "display_name", "followers_count", "following_count", "ratio", "verdict", "tags", "keep"]
 TRICKSTER_COLUMNS = ["handle", "display_name", "times", "followed_at", "followed_back_at", "unfollowed_at"]
 HISTORY_COLUMNS = [
     "day",
@@ -45,24 +45,34 @@ def show(
     account: str = typer.Option(None, "--account", "-a", help="platform:handle (needed when several are tracked)"),
     fmt: str = typer.Option("table", "--format", "-f", help="table | json | csv"),
 ) -> None:
-    """Print one pane of an account."""
+    """Print one pane of an account, with the follow-back policy's verdict on each (Fans: best first)."""
+    from datetime import UTC, datetime
+
+    from followtui.cli.policy_cmd import current_policy
     from followtui.core.analysis import PANES
     from followtui.core.codec import iso
-    from followtui.core.export import ROW_FIELDS, TRICKSTER_FIELDS, profile_row
+    from followtui.core.export import ROW_FIELDS, TRICKSTER_FIELDS, VERDICT_FIELDS, profile_row
+    from followtui.core.policy import judge
 
     fmt = _check_format(fmt)
     if pane not in PANES:
         raise UsageError(f"unknown pane {pane!r}; choose from {', '.join(PANES)}")
     data = _load(account)
-    if pane == "tricksters":
-        rows = []
-        for t in data.tricksters():
-            rows.append(profile_row(t.profile, data.annotation(t.profile.id), t))
-        columns = TRICKSTER_COLUMNS if fmt == "table" else TRICKSTER_FIELDS
-    else:
-        rows = [profile_row(p, data.annotation(p.id)) for p in data.pane(pane)]
-        columns = PROFILE_COLUMNS if fmt == "table" else ROW_FIELDS
+    policy = current_policy()
     last = data.snapshot_sync()
+    as_of = (last.observed_at if last else None) or datetime.now(UTC)  # the sync clock: when the data was seen
+    if pane == "tricksters":
+        rows = [
+            profile_row(t.profile, data.annotation(t.profile.id), t, judge(t.profile, policy, now=as_of))
+            for t in data.tricksters()
+        ]
+        columns = TRICKSTER_COLUMNS if fmt == "table" else [*TRICKSTER_FIELDS, *VERDICT_FIELDS]
+    else:
+        judged = [(p, judge(p, policy, now=as_of)) for p in data.pane(pane)]
+        if pane == "fans":  # the follow-back queue: follow back first, best scores first
+            judged.sort(key=lambda pair: pair[1].sort_key)
+        rows = [profile_row(p, data.annotation(p.id), None, verdict) for p, verdict in judged]
+        columns = PROFILE_COLUMNS if fmt == "table" else [*ROW_FIELDS, *VERDICT_FIELDS]
     document = {
         "account": data.account.label,
         "pane": pane,

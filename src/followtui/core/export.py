@@ -8,24 +8,31 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from followtui.core.codec import iso
 from followtui.models import Annotation, Profile, Trickster
 
+if TYPE_CHECKING:
+    from followtui.core.policy import Verdict
+
 ROW_FIELDS = [
     "id", "handle", "display_name", "followers_count", "following_count", "posts_count", "ratio", "bio", "url",
     "created_at", "last_active_at", "private", "bot", "tags", "note", "keep",
 ]  # fmt: skip
+#: What a row carries when a follow-back policy judged it.
+VERDICT_FIELDS = ["verdict", "score", "verdict_summary", "reasons"]
 TRICKSTER_FIELDS = [
     *ROW_FIELDS, "followed_at", "followed_back_at", "unfollowed_at", "times", "stayed_after_follow_back_s",
 ]  # fmt: skip
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|")
 
 
-def profile_row(profile: Profile, note: Annotation, trickster: Trickster | None = None) -> dict[str, Any]:
+def profile_row(
+    profile: Profile, note: Annotation, trickster: Trickster | None = None, verdict: Verdict | None = None
+) -> dict[str, Any]:
     ratio = profile.ratio
     row: dict[str, Any] = {
         "id": profile.id,
@@ -45,6 +52,13 @@ def profile_row(profile: Profile, note: Annotation, trickster: Trickster | None 
         "note": note.note,
         "keep": note.keep,
     }
+    if verdict is not None:
+        row.update(
+            verdict=verdict.decision.value,
+            score=verdict.score,
+            verdict_summary=verdict.summary,
+            reasons=[reason.text for reason in verdict.reasons],
+        )
     if trickster is not None:
         row.update(
             followed_at=iso(trickster.followed_at),

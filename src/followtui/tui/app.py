@@ -12,6 +12,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from followtui.core.config import Settings, load_ui_state, save_ui_state
+from followtui.core.policy import load_policy
 from followtui.core.store import Store
 from followtui.core.sync import SyncOptions, SyncProgress
 from followtui.tui.commands import FollowCommands
@@ -47,6 +48,8 @@ class FollowApp(App[str | None]):
         self.settings = settings
         self.before_sync = before_sync
         self.problems: list[str] = list(settings.problems)
+        self.policy = load_policy(settings.config_dir)
+        self.problems += self.policy.problems
         if title:
             self.sub_title = title
         themes, theme_problems = load_themes(settings.themes_dir)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from followtui.core.analysis import PANE_TITLES, PANES, AccountData, successful_syncs
+from followtui.core.policy import Policy, judge
 from followtui.core.store import Store
 from followtui.models import Annotation, FollowEvent, TrackedAccount
 from followtui.tui.rows import AccountRow
@@ -22,21 +24,32 @@ class ScreenData:
     _index: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, store: Store, account: TrackedAccount) -> ScreenData:
+    def load(cls, store: Store, account: TrackedAccount, policy: Policy | None = None) -> ScreenData:
+        """Every pane's rows; with a policy, each account's follow-back verdict, and Fans best first."""
         data = AccountData.load(store, account)
+        snapshot = data.snapshot_sync()
+        # Judged by the sync clock, so "days since the last post" means days before the data was taken.
+        now = (snapshot.observed_at if snapshot else None) or datetime.now(UTC)
         rows: dict[str, list[AccountRow]] = {}
         shared: dict[str, AccountRow] = {}  # one row object per account, whichever panes show it
         for pane in PANES:
             if pane == "tricksters":
-                rows[pane] = [AccountRow.build(t.profile, data.annotation(t.profile.id), t) for t in data.tricksters()]
+                rows[pane] = [
+                    AccountRow.build(t.profile, data.annotation(t.profile.id), t,
+                                     judge(t.profile, policy, now=now) if policy else None)  # fmt: skip
+                    for t in data.tricksters()
+                ]
                 continue
             pane_rows = []
             for profile in data.pane(pane):
                 row = shared.get(profile.id)
                 if row is None:
-                    row = shared[profile.id] = AccountRow.build(profile, data.annotation(profile.id))
+                    verdict = judge(profile, policy, now=now) if policy else None
+                    row = shared[profile.id] = AccountRow.build(profile, data.annotation(profile.id), None, verdict)
                 pane_rows.append(row)
             rows[pane] = pane_rows
+        if policy is not None:
+            rows["fans"].sort(key=lambda r: r.verdict.sort_key if r.verdict else (9, 0))
         timelines: dict[str, list[FollowEvent]] = defaultdict(list)
         for event in data.events:
             timelines[event.profile_id].append(event)
@@ -77,8 +90,7 @@ class ScreenData:
             for pid, annotation in by_id.items():
                 i = index.get(pid)
                 if i is not None:
-                    old = rows[i]
-                    rows[i] = AccountRow.build(old.profile, annotation, old.trickster)
+                    rows[i] = rows[i].with_annotation(annotation)
 
     def all_tags(self) -> list[str]:
         return sorted({t for a in self.data.annotations.values() for t in a.tags}, key=str.casefold)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from followtui.core.policy import VERDICT_ORDER, Effect, Verdict
 from followtui.models import Annotation, Profile, Trickster
 
 
@@ -30,9 +31,17 @@ class AccountRow:
     trickster: Trickster | None = None
     #: Lower-cased handle, name and tags: what the filter matches, computed once.
     search_text: str = ""
+    #: The follow-back policy's verdict (None when no policy was applied).
+    verdict: Verdict | None = None
 
     @classmethod
-    def build(cls, profile: Profile, annotation: Annotation, trickster: Trickster | None = None) -> AccountRow:
+    def build(
+        cls,
+        profile: Profile,
+        annotation: Annotation,
+        trickster: Trickster | None = None,
+        verdict: Verdict | None = None,
+    ) -> AccountRow:
         return cls(
             id=profile.id,
             handle=profile.handle,
@@ -48,7 +57,59 @@ class AccountRow:
             annotation=annotation,
             trickster=trickster,
             search_text=" ".join([profile.handle, profile.display_name, *annotation.tags]).casefold(),
+            verdict=verdict,
         )
+
+    def with_annotation(self, annotation: Annotation) -> AccountRow:
+        return AccountRow.build(self.profile, annotation, self.trickster, self.verdict)
+
+
+#: Reasons that say something for or against an account (what `why:` filters on).
+_TELLING = frozenset({Effect.SKIP, Effect.REVIEW, Effect.MINUS, Effect.PLUS})
+
+
+#: Per row id: the verdict and the rules that spoke in it (kept while the verdict is the same object).
+FilterMemo = dict[str, tuple[Verdict, frozenset[str]]]
+
+
+def row_filter(text: str, memo: FilterMemo | None = None) -> tuple[str, Callable[[AccountRow], bool] | None]:
+    """Split filter text into the literal part (matched in handle, name and tags) and a test for its terms:
+    `is:follow`, `is:review`, `is:skip` (the verdict) and `why:RULE` (a rule that spoke, e.g. `why:inactive`).
+
+    `memo` keeps, per row id, the rules that spoke (reasons are worked out lazily; the caller keeps the memo as
+    long as its rows, so typing a `why:` filter computes them once)."""
+    memo = {} if memo is None else memo
+    plain: list[str] = []
+    verdicts: list[str] = []
+    rules: list[str] = []
+    for word in text.casefold().split(" "):
+        if word.startswith("is:") and len(word) > 3:
+            verdicts.append(word[3:])
+        elif word.startswith("why:") and len(word) > 4:
+            rules.append(word[4:])
+        else:
+            plain.append(word)
+    if not verdicts and not rules:
+        return text.casefold(), None
+
+    def test(row: AccountRow) -> bool:
+        verdict = row.verdict
+        if verdict is None:
+            return False
+        decision = verdict.decision.value
+        if not all(decision.startswith(v) for v in verdicts):
+            return False
+        if rules:
+            known = memo.get(row.id)
+            if known is not None and known[0] is verdict:
+                spoke = known[1]
+            else:
+                spoke = frozenset(f[0] for f in verdict.findings if f[1] in _TELLING)
+                memo[row.id] = (verdict, spoke)
+            return all(any(name.startswith(r) for name in spoke) for r in rules)
+        return True
+
+    return " ".join(plain).strip(), test
 
 
 def _count(value: int | None) -> str:
@@ -86,8 +147,21 @@ class Column:
     align: str = "left"  # "left" or "right"
 
 
+#: The verdict as the list shows it: one word, so the column stays narrow enough for 80 columns.
+_VERDICT_WORD = {"follow back": "follow", "review": "review", "skip": "skip"}
+
+
+def _verdict(row: AccountRow) -> str:
+    return "" if row.verdict is None else _VERDICT_WORD[row.verdict.decision.value]
+
+
+def _verdict_key(row: AccountRow) -> tuple[int, int]:
+    return (len(VERDICT_ORDER), 0) if row.verdict is None else row.verdict.sort_key
+
+
 COLUMNS: tuple[Column, ...] = (
     Column("handle", "Handle", 22, lambda r: ("★ " if r.keep else "") + r.handle, lambda r: r.handle.casefold()),
+    Column("verdict", "Verdict", 7, _verdict, _verdict_key),
     Column("name", "Name", 20, lambda r: r.name, lambda r: r.name.casefold()),
     Column("followers", "Followers", 9, lambda r: _count(r.followers), lambda r: _none_last(r.followers), "right"),
     Column("following", "Following", 9, lambda r: _count(r.following), lambda r: _none_last(r.following), "right"),

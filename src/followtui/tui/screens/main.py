@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Tab, Tabs
 
 from followtui.core.analysis import PANES
-from followtui.core.export import ROW_FIELDS, TRICKSTER_FIELDS, profile_row, to_csv, to_json
+from followtui.core.export import ROW_FIELDS, TRICKSTER_FIELDS, VERDICT_FIELDS, profile_row, to_csv, to_json
 from followtui.models import Annotation
 from followtui.sanitize import clean_text
 from followtui.tui.data import ScreenData
@@ -100,7 +100,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="body"):
             yield AccountTable(COLUMNS, id="list")
             yield DetailPanel(id="detail")
-        yield Input(placeholder="filter: handle, name or tag (enter keeps it, escape clears)", id="filter")
+        yield Input(placeholder="filter: handle, name or tag; is:skip, why:inactive… (enter keeps it, escape clears)", id="filter")
         yield StatusLine(id="status")
         yield Footer()
 
@@ -135,7 +135,7 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_account(self, account) -> None:  # type: ignore[no-untyped-def]
-        data = ScreenData.load(self.follow_app.store, account)
+        data = ScreenData.load(self.follow_app.store, account, self.follow_app.policy)
         self.app.call_from_thread(self.show_data, data)
 
     def show_data(self, data: ScreenData) -> None:
@@ -398,8 +398,8 @@ class MainScreen(Screen[None]):
         if not target or self.screen_data is None:
             return
         path = Path(target).expanduser()
-        rows = [profile_row(r.profile, r.annotation, r.trickster) for r in self.table.visible_rows]
-        fields = TRICKSTER_FIELDS if self.pane == "tricksters" else ROW_FIELDS
+        rows = [profile_row(r.profile, r.annotation, r.trickster, r.verdict) for r in self.table.visible_rows]
+        fields = [*(TRICKSTER_FIELDS if self.pane == "tricksters" else ROW_FIELDS), *VERDICT_FIELDS]
         if path.suffix.lower() == ".json":
             text = to_json({"account": self.screen_data.account.label, "pane": self.pane, "rows": rows})
         else:

@@ -7,7 +7,7 @@ and sorting work on plain lists of prepared `AccountRow`s; nothing is ever parse
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from followtui.tui.rows import COLUMNS, AccountRow, Column
+from followtui.tui.rows import COLUMNS, AccountRow, Column, FilterMemo, row_filter
 from followtui.tui.widgets.account_table_cells import MARK, NO_MARK, column_at, fit, header_line, layout, sort_rows
 
 _UNKNOWN = "–"  # what rows.py shows for a value the platform did not give
@@ -139,6 +139,9 @@ class AccountTable(ScrollView, can_focus=True):
         self._visible: list[AccountRow] = []  # sorted rows that pass the filter
         self._filter_raw = ""
         self._needle = ""
+        self._terms: tuple[str, ...] = ()  # the filter's is:/why: terms
+        self._test: Callable[[AccountRow], bool] | None = None
+        self._memo: FilterMemo = {}
         self._sort_key: str | None = None
         self._sort_reverse = False
         self._marks: set[str] = set()
@@ -229,15 +232,19 @@ class AccountTable(ScrollView, can_focus=True):
         self.refresh()
 
     def set_filter(self, text: str) -> None:
-        """Show only rows whose handle, name or tags contain `text` (case-insensitive, literal)."""
-        needle = text.casefold()
+        """Show only rows whose handle, name or tags contain `text` (case-insensitive, literal), and that pass its
+        `is:` / `why:` terms (see rows.row_filter)."""
         self._filter_raw = text
-        if needle == self._needle:
+        needle, test = row_filter(text, self._memo)
+        terms = tuple(w for w in text.casefold().split(" ") if w.startswith(("is:", "why:")))
+        if needle == self._needle and terms == self._terms:
             self.refresh()  # the empty-state line quotes the raw text
             return
         cursor_id = self._cursor_id()
-        narrow = bool(self._needle) and self._needle in needle
+        narrow = terms == self._terms and bool(self._needle) and self._needle in needle
         self._needle = needle
+        self._terms = terms
+        self._test = test
         self._refilter(narrow=narrow)
         self._place_cursor(cursor_id)
 
@@ -276,11 +283,13 @@ class AccountTable(ScrollView, can_focus=True):
             self._sorted = sort_rows(self._rows, column.sort_key, self._sort_reverse)
 
     def _refilter(self, *, narrow: bool) -> None:
-        needle = self._needle
-        if not needle:
+        needle, test = self._needle, self._test
+        source = self._visible if narrow else self._sorted
+        if test is not None:
+            self._visible = [r for r in source if needle in r.search_text and test(r)]
+        elif not needle:
             self._visible = self._sorted
         else:
-            source = self._visible if narrow else self._sorted
             self._visible = [r for r in source if needle in r.search_text]
         self.virtual_size = Size(0, len(self._visible) + 1)
         self.refresh()

@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Sparkline, Static
 
+from followtui.core.policy import Decision, Effect, Verdict
 from followtui.models import EventKind, FollowEvent
 from followtui.tui.rows import AccountRow
 
@@ -44,6 +45,8 @@ def describe(row: AccountRow, timeline: Sequence[FollowEvent], relation: str) ->
     text.append("\n")
     if relation:
         text.append(relation + "\n", style="italic")
+    if row.verdict is not None:
+        _verdict(text, row.verdict)
     text.append("\n")
     text.append(f"Followers  {_num(p.followers_count)}\n")
     text.append(f"Following  {_num(p.following_count)}\n")
@@ -69,6 +72,8 @@ def describe(row: AccountRow, timeline: Sequence[FollowEvent], relation: str) ->
         text.append("Note  ", style="bold")
         text.append(note.note)
         text.append("\n")
+    if row.verdict is not None:
+        _reasons(text, row.verdict)
     t = row.trickster
     if t is not None:
         text.append("\nTrickster", style="bold")
@@ -86,6 +91,28 @@ def describe(row: AccountRow, timeline: Sequence[FollowEvent], relation: str) ->
                 words = f"left: account {event.gone}"
             text.append(f"  {_when(event.at)}  {words}\n")
     return text
+
+
+_DECISION_STYLE = {Decision.FOLLOW_BACK: "bold green", Decision.REVIEW: "bold yellow", Decision.SKIP: "bold red"}
+_EFFECT_MARK = {Effect.SKIP: "✗", Effect.REVIEW: "?", Effect.MINUS: "−", Effect.PLUS: "+"}
+
+
+def _verdict(text: Text, verdict: Verdict) -> None:
+    text.append(f"Verdict: {verdict.decision.value}", style=_DECISION_STYLE[verdict.decision])
+    text.append(f"  (score {verdict.score:+d})\n", style="dim")
+
+
+def _reasons(text: Text, verdict: Verdict) -> None:
+    """Every rule that spoke, the deciding ones first; rules with nothing to say (or no data) last, dimmed."""
+    reasons = verdict.reasons
+    telling = [r for r in reasons if r.effect in _EFFECT_MARK]
+    quiet = [r for r in reasons if r.effect not in _EFFECT_MARK]
+    text.append("\nWhy ", style="bold")
+    text.append(verdict.summary + "\n")
+    for reason in telling:
+        text.append(f"  {_EFFECT_MARK[reason.effect]} {reason.text}\n")
+    for reason in quiet:
+        text.append(f"  · {reason.text}\n", style="dim")
 
 
 class DetailPanel(VerticalScroll):
