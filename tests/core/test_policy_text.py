@@ -8,7 +8,6 @@ from followtui.core.policy.text import (
     KNOWN_SCRIPTS,
     PhraseMatcher,
     fold,
-    letters_by_script,
     resolve_scripts,
     script_counts,
     script_of,
@@ -112,10 +111,10 @@ def test_script_of(char, script):
     assert script_of(char) == script
 
 
-def test_letters_by_script_counts_letters_only():
-    coded = letters_by_script(fold("Hi! Привет, 東京 2026 🦀"))
-    assert dict(script_counts(coded)) == {"Latin": 2, "Cyrillic": 6, "CJK": 2}
-    assert letters_by_script("ascii only, 123") == letters_by_script("asciionly")
+def test_script_counts_count_letters_only_most_first():
+    assert list(script_counts(fold("Hi! Привет, 東京 2026 🦀")).items()) == [("Cyrillic", 6), ("Latin", 2), ("CJK", 2)]
+    assert script_counts("ascii only, 123") == {"Latin": 9}
+    assert script_counts("123 !!! 🦀") == {}
 
 
 def test_resolve_scripts_reads_names_and_aliases_in_any_case():

@@ -91,3 +91,19 @@ def test_add_list_and_remove_accounts(tmp_path, case: PlatformCase):
         assert [a["id"] for a in listing["accounts"]] == [case.id_of(world.account("octocat").id)]
         assert run_cli(tmp_path, "account", "remove", label).returncode == 0
         assert json.loads(run_cli(tmp_path, "account", "list", "--json").stdout)["accounts"] == []
+
+
+def test_fans_come_with_verdicts_best_first(tmp_path, case: PlatformCase):
+    world = World.generate(seed=12, owner="octocat", followers=150, following=60)
+    with SimulatorServer(world, platform=case.platform) as sim:
+        assert case.add(tmp_path, sim).returncode == 0
+        assert run_cli(tmp_path, "sync", "--hydrate", "200").returncode == 0
+        fans = show(tmp_path, "fans")["rows"]
+        order = {"follow back": 0, "review": 1, "skip": 2}
+        assert fans and all(row["verdict"] in order and isinstance(row["score"], int) for row in fans)
+        assert [order[r["verdict"]] for r in fans] == sorted(order[r["verdict"]] for r in fans)
+        assert len({r["verdict"] for r in fans}) > 1
+        for row in fans:
+            assert row["reasons"] and all(": " in reason for reason in row["reasons"])  # "rule: values"
+        table = run_cli(tmp_path, "show", "fans")
+        assert table.returncode == 0 and "VERDICT" in table.stdout.splitlines()[0]

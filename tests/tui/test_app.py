@@ -390,3 +390,27 @@ async def test_history_view_shows_every_day_and_closes(store, settings):
         await pilot.press("escape")
         assert isinstance(pilot.app.screen, MainScreen)
     assert bar(0, 10) == "" and bar(10, 10) == "█" * 16 and bar(1, 1000) == "▏"
+
+
+async def test_verdicts_order_fans_show_their_reasons_and_filter(store, settings):
+    from followtui.core.policy import VERDICT_ORDER
+
+    async with FollowApp(store, settings).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        table = screen.query_one(AccountTable)
+        screen.show_pane("fans")
+        await pilot.pause()
+        order = [VERDICT_ORDER[r.verdict.decision] for r in table.visible_rows]
+        assert order == sorted(order) and len(set(order)) > 1  # best first, and the policy told them apart
+        row = table.cursor_row
+        text = detail_text(pilot.app)
+        assert f"Verdict: {row.verdict.decision.value}" in text
+        assert all(reason.text.split("\n")[0][:30] in text.replace("\n", " ") for reason in row.verdict.deciding)
+        await pilot.press("slash", *"is:skip")
+        assert table.row_count > 0 and all(r.verdict.decision.value == "skip" for r in table.visible_rows)
+        rule = next(iter(table.visible_rows[0].verdict.deciding)).rule
+        await pilot.press("space", *f"why:{rule}")
+        assert table.row_count > 0
+        assert all(any(x.rule == rule for x in r.verdict.reasons) for r in table.visible_rows)
+        await pilot.press("escape")
+        assert table.row_count == len(table.visible_rows) and table.row_count > 1
