@@ -8,8 +8,24 @@ account of a 100k list, and the rules take different inputs.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from followtui.core.policy import rules
+from followtui.core.policy.rules import (
+    age,
+    avatar,
+    bio,
+    blocked,
+    bot,
+    inactive,
+    interests,
+    labels,
+    moved,
+    never_posted,
+    posts,
+    private,
+    ratio,
+    script,
+)
 from followtui.core.policy.settings import Policy
 from followtui.core.policy.text import fold
 from followtui.core.policy.verdict import Decision, Effect, Finding, Verdict
@@ -29,19 +45,20 @@ def findings(profile: Profile, policy: Policy, now: datetime) -> list[Finding]:
     found: list[Finding] = []
     add = found.append
     p = policy
-    if p.inactive.enabled and (f := rules.inactive(profile, p.inactive, now)) is not None:
+    rule: Any  # each rule's settings in turn
+    if (rule := p.inactive).enabled and (f := inactive(profile, rule, now)) is not None:
         add(f)
-    if p.never_posted.enabled and (f := rules.never_posted(profile, p.never_posted)) is not None:
+    if (rule := p.never_posted).enabled and (f := never_posted(profile, rule)) is not None:
         add(f)
-    if p.posts.enabled and (f := rules.posts(profile, p.posts, p.never_posted.enabled)) is not None:
+    if (rule := p.posts).enabled and (f := posts(profile, rule, p.never_posted.enabled)) is not None:
         add(f)
-    if p.bio.enabled and (f := rules.bio(profile, p.bio)) is not None:
+    if (rule := p.bio).enabled and (f := bio(profile, rule)) is not None:
         add(f)
-    if p.avatar.enabled and (f := rules.avatar(profile, p.avatar)) is not None:
+    if (rule := p.avatar).enabled and (f := avatar(profile, rule)) is not None:
         add(f)
-    if p.ratio.enabled and (f := rules.ratio(profile, p.ratio)) is not None:
+    if (rule := p.ratio).enabled and (f := ratio(profile, rule)) is not None:
         add(f)
-    if p.age.enabled and (f := rules.age(profile, p.age, now)) is not None:
+    if (rule := p.age).enabled and (f := age(profile, rule, now)) is not None:
         add(f)
     interests_on, blocked_on, script_on = p.interests_on, p.blocked_on, p.script_on
     if interests_on or blocked_on or script_on:
@@ -49,19 +66,19 @@ def findings(profile: Profile, policy: Policy, now: datetime) -> list[Finding]:
         if interests_on or blocked_on:
             # NUL (never in cleaned text) keeps a phrase from running across from the bio into the name
             text = f"{folded_bio}\x00{fold(profile.display_name)}" if profile.display_name else folded_bio
-            if interests_on and (f := rules.interests(profile, p.interests, text, len(folded_bio))) is not None:
+            if interests_on and (f := interests(profile, p.interests, text, len(folded_bio))) is not None:
                 add(f)
-            if blocked_on and (f := rules.blocked(profile, p.blocked, text, len(folded_bio))) is not None:
+            if blocked_on and (f := blocked(profile, p.blocked, text, len(folded_bio))) is not None:
                 add(f)
-        if script_on and (f := rules.script(profile, p.script, folded_bio)) is not None:
+        if script_on and (f := script(profile, p.script, folded_bio)) is not None:
             add(f)
-    if p.private.enabled and (f := rules.private(profile, p.private)) is not None:
+    if (rule := p.private).enabled and (f := private(profile, rule)) is not None:
         add(f)
-    if p.bot.enabled and (f := rules.bot(profile, p.bot)) is not None:
+    if (rule := p.bot).enabled and (f := bot(profile, rule)) is not None:
         add(f)
-    if p.labels.enabled and (f := rules.labels(profile, p.labels)) is not None:
+    if (rule := p.labels).enabled and (f := labels(profile, rule)) is not None:
         add(f)
-    if p.moved.enabled and (f := rules.moved(profile, p.moved)) is not None:
+    if (rule := p.moved).enabled and (f := moved(profile, rule)) is not None:
         add(f)
     return found
 

@@ -6,10 +6,11 @@ templates filled only when a reason is read (see verdict.Finding), so these func
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from followtui.core.policy import settings as c
-from followtui.core.policy.text import letters_by_script, script_counts
+from followtui.core.policy.text import script_counts
 from followtui.core.policy.verdict import Effect, Finding
 from followtui.models import Profile
 
@@ -178,9 +179,15 @@ def age(p: Profile, rule: c.AgeRule, now: datetime) -> Finding | None:
     )  # fmt: skip
 
 
-def _where(found: list[tuple[str, int]], bio_length: int) -> str:
-    in_bio = any(at < bio_length for _, at in found)
-    return _WHERE[(in_bio, any(at > bio_length for _, at in found))]
+def _named(found: list[tuple[str, int]], bio_length: int) -> tuple[_Listed, str]:
+    """The phrases found, and where: in the bio, the display name or both (the name follows the bio's end)."""
+    in_bio = in_name = False
+    for _, at in found:
+        if at < bio_length:
+            in_bio = True
+        else:
+            in_name = True
+    return _Listed([name for name, _ in found]), _WHERE[(in_bio, in_name)]
 
 
 def interests(p: Profile, rule: c.InterestsRule, text: str, bio_length: int) -> Finding | None:
@@ -189,11 +196,15 @@ def interests(p: Profile, rule: c.InterestsRule, text: str, bio_length: int) -> 
         return None  # no keywords: nothing to look for
     found = rule.matcher.find(text)
     if found:
-        words = _Listed(name for name, _ in found)
-        return ("interests", _sign(rule.points), rule.points, "{0} in its {1}", (words, _where(found, bio_length)))
+        return ("interests", _sign(rule.points), rule.points, "{0} in its {1}", _named(found, bio_length))
     if not p.bio and p.hydrated_at is None:
         return _INTERESTS_NOT_FETCHED
-    return ("interests", OK, 0, "none of your {0:,} keywords", (len(rule.keywords),))
+    return _none_of(len(rule.keywords))
+
+
+@functools.cache
+def _none_of(keywords: int) -> Finding:
+    return ("interests", OK, 0, "none of your {0:,} keywords", (keywords,))
 
 
 def blocked(p: Profile, rule: c.BlockedRule, text: str, bio_length: int) -> Finding | None:
@@ -202,8 +213,7 @@ def blocked(p: Profile, rule: c.BlockedRule, text: str, bio_length: int) -> Find
     found = rule.matcher.find(text)
     if not found:
         return _NO_BLOCKED
-    words = _Listed(name for name, _ in found)
-    return ("blocked", _FIRED[rule.action], rule.points, "{0:q} in its {1}", (words, _where(found, bio_length)))
+    return ("blocked", _FIRED[rule.action], rule.points, "{0:q} in its {1}", _named(found, bio_length))
 
 
 def script(p: Profile, rule: c.ScriptRule, folded_bio: str) -> Finding | None:
@@ -211,22 +221,25 @@ def script(p: Profile, rule: c.ScriptRule, folded_bio: str) -> Finding | None:
         return None  # an empty allow-list turns the rule off
     if not p.bio:
         return _NO_BIO_SCRIPT
-    coded = letters_by_script(folded_bio)
-    letters = len(coded)
+    counts = script_counts(folded_bio)
+    letters = sum(counts.values())
     if letters < rule.min_letters:
         return (
             "script", UNKNOWN, 0, "unknown: {0:,} letters in the bio, too few to tell (needs {1:,})",
             (letters, rule.min_letters),
         )  # fmt: skip
-    readable = sum(coded.count(code) for code in rule.codes)
+    allowed = rule.scripts
+    readable = 0
+    for name, n in counts.items():
+        if name in allowed:
+            readable += n
     share = readable / letters
-    yours = _Listed(sorted(rule.scripts))
     if share >= rule.min_share:
-        return ("script", OK, 0, "{0:.0%} of its {1:,} letters in {2}", (share, letters, yours))
-    counts = _Listed(f"{name} {n:,}" for name, n in script_counts(coded)[:4])
+        return ("script", OK, 0, "{0:.0%} of its {1:,} letters in {2}", (share, letters, rule.named))
+    found = _Listed(f"{name} {n:,}" for name, n in list(counts.items())[:4])
     return (
         "script", _FIRED[rule.action], rule.points,
-        "bio letters {0} — {1:.0%} in {2} (needs {3:.0%})", (counts, share, yours, rule.min_share),
+        "bio letters {0} — {1:.0%} in {2} (needs {3:.0%})", (found, share, rule.named, rule.min_share),
     )  # fmt: skip
 
 

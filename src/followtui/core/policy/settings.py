@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from followtui.core.policy.text import PhraseMatcher, resolve_scripts, script_codes
+from followtui.core.policy.text import PhraseMatcher, resolve_scripts
 
 
 class Action(enum.StrEnum):
@@ -168,12 +168,13 @@ class ScriptRule:
     action: Action = Action.REVIEW
     points: int = _n(-1, -100, 100)
     scripts: frozenset[str] = field(init=False, repr=False, compare=False)
-    codes: str = field(init=False, repr=False, compare=False)
+    #: The scripts as a reason names them: "Cyrillic, Latin".
+    named: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        scripts, _ = resolve_scripts(self.allow)
+        scripts = resolve_scripts(self.allow)[0]
         object.__setattr__(self, "scripts", scripts)
-        object.__setattr__(self, "codes", script_codes(sorted(scripts)))
+        object.__setattr__(self, "named", ", ".join(sorted(scripts)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-_CACHE_LIMIT = 100_000  # distinct characters remembered per table (bounded: names are hostile input)
+_CACHE_LIMIT = 100_000  # distinct characters whose script is remembered (bounded: bios are hostile input)
+_category = unicodedata.category
 
 #: Scripts written without spaces between words (Han, kana, Thai, Lao, Khmer, Myanmar) and Hangul, whose
 #: particles attach to the word: a keyword's edge in one of these needs no word boundary.
@@ -30,28 +31,21 @@ _GAP = r"[\s_.\-]+"  # a space inside a phrase also matches "follow-back", "foll
 _GAP_RE = re.compile(_GAP)
 
 
-class _MarkTable(dict[int, int | None]):
-    """str.translate table dropping nonspacing marks (category Mn), filled as characters are met."""
-
-    def __missing__(self, code: int) -> int | None:
-        value = None if unicodedata.category(chr(code)) == "Mn" else code
-        if len(self) < _CACHE_LIMIT:
-            self[code] = value
-        return value
-
-
-_MARKS = _MarkTable()
-
-
 def fold(text: str) -> str:
-    """Case-, width- and diacritics-insensitive form: casefold, NFKD, nonspacing marks removed.
+    """Case-, width- and diacritics-insensitive form: NFKD, casefold, nonspacing marks (category Mn) removed.
 
-    Casefolding first handles Turkish İ (→ i + a dot mark, then dropped) and ß (→ ss); NFKD maps fullwidth
-    and "mathematical bold" letters to plain ones, so 𝐟𝐨𝐥𝐥𝐨𝐰 reads as follow.
+    Decomposing first handles Turkish İ (→ I + a dot mark → i) and maps fullwidth and "mathematical bold"
+    letters to plain ones, so 𝐟𝐨𝐥𝐥𝐨𝐰 reads as follow; casefolding turns ß into ss. Marks are found among the
+    text's distinct characters and removed with str.replace: str.translate costs ~10× as much on non-ASCII text.
     """
     if text.isascii():
         return text.lower()
-    return unicodedata.normalize("NFKD", text.casefold()).translate(_MARKS).casefold()
+    folded = unicodedata.normalize("NFKD", text).casefold()
+    if folded.isascii():
+        return folded
+    for mark in [c for c in set(folded) if c > "\u02ff" and _category(c) == "Mn"]:  # marks start at U+0300
+        folded = folded.replace(mark, "")
+    return folded
 
 
 class PhraseMatcher:
@@ -82,16 +76,18 @@ class PhraseMatcher:
         regex = self._regex
         if regex is None:
             return []
+        match = regex.search(folded)
+        if match is None:
+            return []  # the usual case: decided in C
         found: dict[str, int] = {}
-        pos = 0
-        while (match := regex.search(folded, pos)) is not None:
+        while match is not None:
             start, text = match.start(), match.group()
             if start and _WORD_CHAR.match(folded, start - 1) and not _UNSPACED_CHAR.match(text):
-                pos = start + 1  # inside a longer word: look again one character on
+                match = regex.search(folded, start + 1)  # inside a longer word: look again one character on
                 continue
             phrase = self._by_text.get(text) or self._by_text.get(" ".join(_GAP_RE.split(text)), text)
             found.setdefault(phrase, start)
-            pos = match.end()
+            match = regex.search(folded, match.end())
         return list(found.items())
 
 
@@ -162,18 +158,6 @@ KNOWN_SCRIPTS: tuple[str, ...] = tuple(dict.fromkeys(_SCRIPT_WORDS.values()))
 _BY_FOLDED = {name.casefold(): (name,) for name in KNOWN_SCRIPTS} | SCRIPT_ALIASES
 _IGNORED_WORDS = frozenset({"MODIFIER", "MATHEMATICAL", "CIRCLED", "PARENTHESIZED", "SQUARED", "NEGATIVE"})
 
-_CODES: dict[str, str] = {}  # script name -> one private-use character standing for it
-_NAMES: dict[str, str] = {}  # and back
-
-
-def _code_for(script: str) -> str:
-    code = _CODES.get(script)
-    if code is None:
-        code = chr(0xE000 + len(_CODES))
-        _CODES[script] = code
-        _NAMES[code] = script
-    return code
-
 
 def script_of(char: str) -> str | None:
     """The script of one letter by its Unicode name; None for non-letters and letters of no script."""
@@ -190,20 +174,10 @@ def script_of(char: str) -> str | None:
     return words[0].title()
 
 
-class _ScriptTable(dict[int, str | None]):
-    """str.translate table: every letter becomes its script's code character, everything else vanishes."""
-
-    def __missing__(self, code: int) -> str | None:
-        script = script_of(chr(code))
-        value = None if script is None else _code_for(script)
-        if len(self) < _CACHE_LIMIT:
-            self[code] = value
-        return value
-
-
-_SCRIPTS = _ScriptTable()
-_LATIN = _code_for("Latin")
-_ASCII_NON_LETTERS = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isalpha()))
+_SCRIPT_OF: dict[str, str | None] = {}
+_NON_LETTER_BYTES = bytes(c for c in range(128) if not chr(c).isalpha())
+_ASCII_RUNS = re.compile(r"[\x00-\x7f]+")
+_COUNT_ONE_BY_ONE = 512  # up to this many non-ASCII characters, str.count per distinct one beats a Counter
 
 
 def resolve_scripts(names: Iterable[str]) -> tuple[frozenset[str], list[str]]:
@@ -219,17 +193,25 @@ def resolve_scripts(names: Iterable[str]) -> tuple[frozenset[str], list[str]]:
     return frozenset(scripts), unknown
 
 
-def script_codes(scripts: Iterable[str]) -> str:
-    return "".join(_code_for(s) for s in scripts)
+def script_counts(text: str) -> dict[str, int]:
+    """Letters per script (digits, punctuation, symbols and emoji are not letters), most first, ties by name.
 
-
-def letters_by_script(folded: str) -> str:
-    """The text's letters, each replaced by its script's code (count with str.count, read with script_counts)."""
-    if folded.isascii():
-        return _LATIN * len(folded.translate(_ASCII_NON_LETTERS))
-    return folded.translate(_SCRIPTS)
-
-
-def script_counts(coded: str) -> list[tuple[str, int]]:
-    """Letters per script, most first."""
-    return [(_NAMES[code], n) for code, n in Counter(coded).most_common()]
+    ASCII letters are counted on bytes, the rest among what remains once ASCII is cut out: on a mostly-Latin bio
+    that is a handful of characters instead of every one.
+    """
+    latin = len(text.encode("ascii", "ignore").translate(None, _NON_LETTER_BYTES))
+    counts: dict[str, int] = {"Latin": latin} if latin else {}
+    if text.isascii():
+        return counts
+    cache = _SCRIPT_OF
+    rest = _ASCII_RUNS.sub("", text)
+    tally = Counter(rest) if len(rest) > _COUNT_ONE_BY_ONE else {c: rest.count(c) for c in set(rest)}
+    for char, n in tally.items():
+        script = cache.get(char, "")
+        if script == "":
+            script = script_of(char)
+            if len(cache) < _CACHE_LIMIT:
+                cache[char] = script
+        if script:
+            counts[script] = counts.get(script, 0) + n
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0]))) if len(counts) > 1 else counts
