@@ -153,6 +153,8 @@ def test_avatar(default_avatar, effect, points, words):
         (60, 5, Effect.OK, 0, ("follows 60 for 5 followers", "12.0×")),  # too few follows to be farming
         (3, 52_000, Effect.REVIEW, 0, ("follows 3 for 52,000 followers", "0.0001×", "elite", "≥ 10,000", "< 0.01×")),
         (0, 20_000, Effect.REVIEW, 0, ("follows 0 for 20,000", "0.00×", "elite")),
+        (1, 2_000_000, Effect.REVIEW, 0, ("follows 1 for 2,000,000 followers (< 0.0001×)", "elite")),
+        (120_000, 9_000, Effect.REVIEW, -1, ("follows 120,000 accounts", "mass follower")),
         (110, 100, Effect.PLUS, 2, ("follows 110 for 100 followers", "1.10×", "healthy", "0.75–1.25×")),
         (75, 100, Effect.PLUS, 2, ("0.75×", "healthy")),
         (74, 100, Effect.OK, 0, ("0.74×",)),

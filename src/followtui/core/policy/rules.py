@@ -31,7 +31,7 @@ def _sign(points: int) -> Effect:
 
 
 class _Times(float):
-    """A following ÷ followers ratio that formats itself as `16.8×`, `1.09×`, `0.0002×` or `∞×`."""
+    """A following ÷ followers ratio that formats itself as `16.8×`, `1.09×`, `0.0002×`, `< 0.0001×` or `∞×`."""
 
     __slots__ = ()
 
@@ -43,7 +43,8 @@ class _Times(float):
             return f"{value:,.1f}×"
         if value >= 0.01 or value == 0:
             return f"{value:.2f}×"
-        return f"{value:.4f}".rstrip("0") + "×"
+        small = f"{value:.4f}".rstrip("0").rstrip(".")
+        return "< 0.0001×" if small == "0" else f"{small}×"
 
 
 class _Listed(tuple[str, ...]):
