@@ -38,7 +38,7 @@ from followtui.providers.http import (
     Sleep,
     make_client,
 )
-from followtui.sanitize import MAX_BIO, MAX_HANDLE, MAX_NAME, MAX_URL, clean_id, clean_int, clean_text
+from followtui.sanitize import MAX_BIO, MAX_HANDLE, MAX_NAME, MAX_URL, clean_id, clean_int, clean_text, clean_time
 
 DEFAULT_APPVIEW = "https://public.api.bsky.app"
 DEFAULT_PDS = "https://bsky.social"
@@ -683,16 +683,7 @@ def _clean_url(value: object) -> str:
 
 def _parse_time(value: object) -> datetime | None:
     """An ISO-8601 time (or a bare date) as aware UTC, or None when missing or malformed."""
-    text = clean_text(value, 64)
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return clean_time(value)
 
 
 async def _gather_all(awaitables: Sequence[Awaitable[T]]) -> list[T]:

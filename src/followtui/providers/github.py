@@ -34,7 +34,7 @@ from followtui.providers.http import (
     RetryPolicy,
     Sleep,
 )
-from followtui.sanitize import MAX_BIO, MAX_HANDLE, MAX_NAME, MAX_URL, clean_id, clean_int, clean_text
+from followtui.sanitize import MAX_BIO, MAX_HANDLE, MAX_NAME, MAX_URL, clean_id, clean_int, clean_text, clean_time
 
 DEFAULT_API = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -434,13 +434,5 @@ def _clean_url(value: object) -> str:
 
 
 def _parse_time(value: object) -> datetime | None:
-    text = clean_text(value, 64)
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    """An ISO-8601 time as aware UTC, or None when missing, wrong-typed or malformed."""
+    return clean_time(value)

@@ -36,7 +36,7 @@ from followtui.providers.http import (
     RetryPolicy,
     Sleep,
 )
-from followtui.sanitize import MAX_BIO, MAX_HANDLE, MAX_NAME, MAX_URL, clean_id, clean_int, clean_text
+from followtui.sanitize import MAX_BIO, MAX_HANDLE, MAX_NAME, MAX_URL, clean_id, clean_int, clean_text, clean_time
 
 MAX_LIMIT = 80
 #: A Link chain longer than this is not believed (8 million accounts at 80 a page).
@@ -388,16 +388,7 @@ def _clean_url(value: object) -> str:
 
 def _parse_time(value: object) -> datetime | None:
     """An ISO-8601 time or a bare date (Mastodon's last_status_at) as aware UTC, or None."""
-    text = clean_text(value, 64)
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return clean_time(value)
 
 
 async def _gather_all(awaitables: Sequence[Awaitable[T]]) -> list[T]:
