@@ -64,6 +64,20 @@ HOSTILE_SAMPLES = (
     "nul\x00byte",
     "\u202eevil\u202c",
     "\x9b31m8bit",
+    "\x1b]2;owned\x1b\\",  # window title, ended by ST
+    "\x1bP+q544e\x1b\\",  # DCS (a terminfo query)
+    "\x1b_Gf=100;AAAA\x1b\\",  # APC (kitty graphics)
+    "\x9d0;owned\x9c",  # 8-bit OSC
+    "\u2066isolate\u2069 \u202dforced\u202c",
+    "line\u2028separator\u2029paragraph",
+    "Z\u0336\u0334\u0335\u0337\u0338\u0489\u0301\u0302\u0303algo",
+    "\u200bzero\u200dwidth\ufeff",
+    "👩‍👩‍👧‍👦 🏴󠁧󠁢󠁳󠁣󠁴󠁿",
+    "$variable [$accent]themed[/]",
+    '=HYPERLINK("https://example.invalid","x")',
+    "@SUM(A1:A9)",
+    "-1+1",
+    "+1",
 )
 
 
