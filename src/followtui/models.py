@@ -198,3 +198,5 @@ class DayHistory:
     followers: int | None = None
     following: int | None = None
     tricksters: int = 0
+    #: Your own posts that day; None where the platform does not list them cheaply (GitHub, imports).
+    posts: int | None = None

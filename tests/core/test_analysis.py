@@ -72,3 +72,23 @@ def test_day_history_counts_and_totals():
         ("2026-01-05", 0, 0, 0, 10),
         ("2026-01-06", 2, 1, 1, 11),
     ]
+
+
+def test_posts_are_counted_on_the_day_of_the_sync_after_them():
+    def ok(i):
+        status = SyncStatus.BASELINE if i == 0 else SyncStatus.OK
+        return SyncReport("bluesky:1", status, SYNCS[i], SYNCS[i], 1.0, observed_at=SYNCS[i], followers=10 + i)
+
+    syncs = [ok(0), ok(1), ok(2), ok(3)]
+    hour = timedelta(hours=1)
+    posts = [
+        SYNCS[0] - 30 * DAY,  # long before the baseline: not counted
+        SYNCS[0] - 2 * hour,  # the day before the baseline: on the baseline's row
+        SYNCS[0],  # at the baseline itself: its row too
+        SYNCS[0] + hour,  # after the baseline: the next sync's row
+        SYNCS[1] - hour,
+        SYNCS[2] + 20 * hour,  # the evening before the sync of day 3
+    ]
+    rows = day_history([], syncs, posts=posts)
+    assert [r.posts for r in rows] == [2, 2, 0, 1]
+    assert all(r.posts is None for r in day_history([], syncs))  # the platform lists no posts

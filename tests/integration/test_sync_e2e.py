@@ -107,3 +107,27 @@ def test_fans_come_with_verdicts_best_first(tmp_path, case: PlatformCase):
             assert row["reasons"] and all(": " in reason for reason in row["reasons"])  # "rule: values"
         table = run_cli(tmp_path, "show", "fans")
         assert table.returncode == 0 and "VERDICT" in table.stdout.splitlines()[0]
+
+
+def test_history_lines_your_posts_up_with_each_days_gains(tmp_path, case: PlatformCase):
+    from datetime import datetime, timedelta
+
+    world = World.generate(seed=11, owner="octocat", followers=80, following=40)  # posts on most days
+    with SimulatorServer(world, platform=case.platform) as sim:
+        assert case.add(tmp_path, sim).returncode == 0
+        truth = TruthLog(world, "octocat")
+        for day in range(5):
+            if day:
+                world.advance_days(1)
+            assert run_cli(tmp_path, "sync").returncode == 0
+            truth.observe()
+        days = json.loads(run_cli(tmp_path, "history", "--format", "json").stdout)["days"]
+    if case.platform == "github":  # GitHub gives no cheap list of your own posts
+        assert all(d["posts"] is None for d in days)
+        return
+    posted = [datetime.fromtimestamp(ts).astimezone() for ts in world.post_times("octocat")]
+    syncs = [datetime.fromisoformat(o["now"]) for o in truth.observations]
+    starts = [syncs[0] - timedelta(days=1), *syncs[:-1]]
+    expected = [sum(start < t <= end for t in posted) for start, end in zip(starts, syncs, strict=True)]
+    assert [d["posts"] for d in days] == expected
+    assert sum(expected) > 0  # the simulated owner did post in that time

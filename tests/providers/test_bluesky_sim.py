@@ -94,3 +94,21 @@ async def test_an_access_token_that_expires_mid_session_is_refreshed(world):
         finally:
             await bluesky.aclose()
     assert any("refreshSession" in route for route in sessions), sessions
+
+
+async def test_own_post_times_skip_reposts_and_stop_at_since(world):
+    from datetime import UTC, datetime, timedelta
+
+    world.advance_days(120)
+    posted = [datetime.fromtimestamp(ts, UTC) for ts in world.post_times("octocat")]
+    since = world.now() - timedelta(days=25)
+    with simulator.SimulatorServer(world, platform="bluesky") as sim:
+        bluesky = make_provider("bluesky", sim.url, None, **FAST)
+        try:
+            me = await bluesky.lookup_self("octocat.bsky.test")
+            everything = await bluesky.own_post_times(me, posted[-1])
+            recent = await bluesky.own_post_times(me, since)
+        finally:
+            await bluesky.aclose()
+    assert len(posted) > 100 and everything == posted  # newest first, reposts left out, across pages
+    assert recent == [t for t in posted if t >= since]

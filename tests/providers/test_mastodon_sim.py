@@ -93,3 +93,21 @@ async def test_follow_and_unfollow_with_a_token(world):
             assert await mastodon.is_following(target) is True
         finally:
             await mastodon.aclose()
+
+
+async def test_own_post_times_skip_boosts_and_stop_at_since(world):
+    from datetime import UTC, datetime, timedelta
+
+    world.advance_days(40)  # more than one page of 40 statuses
+    posted = [datetime.fromtimestamp(ts, UTC) for ts in world.post_times("octocat")]
+    since = world.now() - timedelta(days=20)
+    with simulator.SimulatorServer(world, platform="mastodon") as sim:
+        mastodon = make_provider("mastodon", sim.url, None, **FAST)
+        try:
+            me = await mastodon.lookup_self("octocat")
+            everything = await mastodon.own_post_times(me, posted[-1])
+            recent = await mastodon.own_post_times(me, since)
+        finally:
+            await mastodon.aclose()
+    assert len(posted) > 40 and everything == posted  # newest first, boosts left out, across pages
+    assert recent == [t for t in posted if t >= since]

@@ -22,6 +22,7 @@ HISTORY_COLUMNS = [
     "followers",
     "following",
     "tricksters",
+    "posts",
 ]
 
 

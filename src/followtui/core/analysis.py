@@ -9,7 +9,7 @@ import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from followtui.core.store import Snapshot, Store
 from followtui.models import (
@@ -122,13 +122,30 @@ def find_tricksters(
     return found
 
 
+def _posts_per_sync_day(posts: Sequence[datetime], last_sync: dict[date, datetime]) -> dict[date, int]:
+    """Posts counted on the day of the first sync after them (a baseline counts the day before it)."""
+    ends = sorted(last_sync.items(), key=lambda item: item[1])
+    out: dict[date, int] = {}
+    start = ends[0][1] - timedelta(days=1) if ends else None
+    ordered = sorted(posts)
+    for day, end in ends:
+        assert start is not None
+        lo, hi = bisect.bisect_right(ordered, start), bisect.bisect_right(ordered, end)
+        out[day] = hi - lo
+        start = end
+    return out
+
+
 def day_history(
     events: Sequence[FollowEvent],
     syncs: Sequence[SyncReport],
     tricksters: Sequence[Trickster] = (),
     since: date | None = None,
+    posts: Sequence[datetime] | None = None,
 ) -> list[DayHistory]:
-    """Gains and losses per day (UTC, by the sync clock), with the counts at the day's last sync."""
+    """Gains and losses per day (UTC, by the sync clock), with the counts at the day's last sync and, where
+    the platform lists them (`posts` not None), how often you posted since the sync before: the posts that
+    could have brought that day's gains (or cost its losses)."""
     days: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for event in events:
         counts = days[event.at.date()]
@@ -143,11 +160,14 @@ def day_history(
     for trickster in tricksters:
         days[trickster.unfollowed_at.date()]["tricksters"] += 1
     totals: dict[date, tuple[int, int]] = {}
+    last_sync: dict[date, datetime] = {}
     for report in successful_syncs(syncs):
         assert report.observed_at is not None
         day = report.observed_at.date()
         days[day]  # a day with a sync but no change still shows
         totals[day] = (report.followers, report.following)
+        last_sync[day] = report.observed_at
+    posted = _posts_per_sync_day(posts or (), last_sync)
     rows = []
     for day in sorted(days):
         if since and day < since:
@@ -165,6 +185,7 @@ def day_history(
                 followers=followers,
                 following=following,
                 tricksters=counts["tricksters"],
+                posts=None if posts is None else posted.get(day),
             )
         )
     return rows
@@ -213,7 +234,8 @@ class AccountData:
         return find_tricksters(self.events, followers, self.profiles, self.gone, times)
 
     def history(self, since: date | None = None) -> list[DayHistory]:
-        return day_history(self.events, self.syncs, self.tricksters(), since)
+        posts = self.snapshot.posts if self.snapshot is not None else None
+        return day_history(self.events, self.syncs, self.tricksters(), since, posts)
 
     def last_sync(self) -> SyncReport | None:
         return self.syncs[-1] if self.syncs else None

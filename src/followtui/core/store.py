@@ -43,6 +43,8 @@ class Snapshot:
     following: frozenset[str]
     observed_at: datetime | None
     baseline_at: datetime | None
+    #: When the account itself posted, oldest first (bounded); None where the platform does not list them.
+    posts: tuple[datetime, ...] | None = None
 
 
 @dataclass(slots=True)
@@ -58,6 +60,8 @@ class SyncCommit:
     report: SyncReport
     baseline: bool = False
     gone: dict[str, str] = field(default_factory=dict)
+    #: The account's own post times to keep (None: keep what the store has, as an offline import does).
+    posts: tuple[datetime, ...] | None = None
 
 
 class SnapshotFile:
@@ -79,6 +83,7 @@ class SnapshotFile:
             following=frozenset(doc.get("following") or ()),
             observed_at=codec.parse_iso(doc.get("observed_at")),
             baseline_at=codec.parse_iso(doc.get("baseline_at")),
+            posts=None if doc.get("posts") is None else tuple(t for t in map(codec.parse_iso, doc["posts"]) if t),
         )
 
     def profiles(self, platform: str, ids: Iterable[str] | None = None) -> dict[str, Profile]:
@@ -206,6 +211,11 @@ class Store:
             baseline_at = (
                 previous.get("baseline_at") if isinstance(previous, dict) else codec.iso(commit.report.observed_at)
             )
+            posts = (  # None: the platform lists no posts (or an import), keep what there is
+                (previous.get("posts") if isinstance(previous, dict) else None)
+                if commit.posts is None
+                else [codec.iso(t) for t in commit.posts]
+            )
             state.upsert(
                 {
                     "account": key,
@@ -214,6 +224,7 @@ class Store:
                     "observed_at": codec.iso(commit.report.observed_at),
                     "baseline_at": baseline_at,
                     "own_profile": codec.profile_to_doc(platform, commit.own_profile),
+                    "posts": posts,
                 },
                 Query().account == key,
             )

@@ -33,6 +33,11 @@ from followtui.models import (
 from followtui.providers.base import Provider
 from followtui.providers.errors import IncompleteListError, NotFoundError, ProviderError
 
+#: How far back a first sync looks for the account's own posts, how long they are kept, and at most how many.
+POSTS_FIRST_LOOK = timedelta(days=30)
+POSTS_KEPT = timedelta(days=730)
+MAX_POSTS_KEPT = 20_000
+
 #: (phase or list name, done so far, expected total or None)
 SyncProgress = Callable[[str, int, "int | None"], None]
 
@@ -183,6 +188,7 @@ async def _sync_locked(
         if isinstance(r, GoneAccount) and pid not in new_followers and pid not in new_following
     )
     seen.update((pid, p) for pid, p in hydrated.items() if isinstance(p, Profile))
+    posts = await _own_posts(provider, own, previous, observed_at)
 
     return commit_snapshot(
         store,
@@ -196,7 +202,27 @@ async def _sync_locked(
         observed_at=observed_at,
         clock=clock,
         requests=provider.requests_made,
+        posts=posts,
     )
+
+
+async def _own_posts(
+    provider: Provider, own: Profile, previous: Snapshot | None, observed_at: datetime
+) -> tuple[datetime, ...] | None:
+    """The account's own post times (new ones added to those kept), where the platform lists them cheaply;
+    None keeps what the store has. A nicety beside the lists: failing to read them fails nothing."""
+    read = getattr(provider, "own_post_times", None)
+    if read is None:
+        return None
+    kept = (previous.posts if previous is not None else None) or ()
+    since = kept[-1] if kept else observed_at - POSTS_FIRST_LOOK
+    try:
+        new = await read(own, since)
+    except ProviderError:
+        return None
+    floor = observed_at - POSTS_KEPT
+    merged = sorted({t for t in (*kept, *new) if floor <= t <= observed_at + timedelta(days=1)})
+    return tuple(merged[-MAX_POSTS_KEPT:])
 
 
 def commit_snapshot(
@@ -213,6 +239,7 @@ def commit_snapshot(
     clock: float,
     requests: int,
     message: str = "",
+    posts: tuple[datetime, ...] | None = None,
 ) -> SyncReport:
     """The step a sync and an offline import share: the profiles that changed, one event per change (at
     observed_at), the report, and all of it committed in one store write."""
@@ -252,6 +279,7 @@ def commit_snapshot(
             report=report,
             baseline=changes.baseline,
             gone=gone,
+            posts=posts,
         )
     )
     return report

@@ -43,7 +43,9 @@ class Provider(Protocol):
     async def is_following(self, target: Profile) -> bool:
         """Whether the signed-in user follows `target` now (used to verify an action).
 
-        A platform with follow requests (Mastodon's locked accounts) also has `pending_request(target)`.
+        A platform with follow requests (Mastodon's locked accounts) also has `pending_request(target)`, and
+        one whose own posts are cheap to list (Bluesky, Mastodon) has `own_post_times(account, since)`: when the
+        account posted, newest first, back to `since` (what history lines gains and losses up against).
         """
 
     def server_time(self) -> datetime | None:

@@ -48,6 +48,8 @@ MAX_ACTORS = 25
 MAX_PAGES = 200_000
 MAX_CURSOR = 1024
 FOLLOW = "app.bsky.graph.follow"
+#: Pages of your own author feed read per sync at most (100 posts each): enough for a daily sync.
+MAX_POST_PAGES = 10
 #: Pauses while is_following waits for the AppView to index a write of ours (~10 s in all). The AppView learns
 #: of a PDS write from the PDS's event stream, a moment later, so a read-back right after it can still be stale.
 INDEX_WAITS_S = (0.1, 0.2, 0.4, 0.8, 1.5, 2.0, 2.0, 3.0)
@@ -273,6 +275,38 @@ class BlueskyProvider:
             auth=True,
         )
         self._wrote[subject] = False
+
+    async def own_post_times(self, account: Profile, since: datetime) -> list[datetime]:
+        """When `account` posted (replies included, reposts not), newest first, back to `since`: its author
+        feed, page by page, stopping at the first older post or after MAX_POST_PAGES pages."""
+        times: list[datetime] = []
+        cursor: str | None = None
+        for _ in range(MAX_POST_PAGES):
+            params: dict[str, str | int] = {"actor": account.id, "limit": MAX_LIMIT}
+            if cursor is not None:
+                params["cursor"] = cursor
+            data = await self._get("app.bsky.feed.getAuthorFeed", params)
+            feed = data.get("feed") if isinstance(data, dict) else None
+            if not isinstance(feed, list):
+                raise ApiError("Bluesky sent an author feed without a feed")
+            for item in feed:
+                if not isinstance(item, dict) or item.get("reason") is not None:
+                    continue  # a repost (or pin) is not a post of yours
+                post = item.get("post")
+                if not isinstance(post, dict) or _split_at_uri(post.get("uri"))[0] != account.id:
+                    continue
+                record = post.get("record")
+                at = _parse_time(record.get("createdAt") if isinstance(record, dict) else None)
+                at = at or _parse_time(post.get("indexedAt"))
+                if at is None:
+                    continue
+                if at < since:
+                    return times
+                times.append(at)
+            cursor = _next_cursor(data, "the author feed")
+            if cursor is None:
+                break
+        return times
 
     async def is_following(self, target: Profile) -> bool:
         """Read back from the AppView. After a write of ours it may not have indexed it yet: then the answer is

@@ -39,6 +39,8 @@ from followtui.providers.http import (
 from followtui.sanitize import MAX_BIO, MAX_HANDLE, MAX_NAME, MAX_URL, clean_id, clean_int, clean_text, clean_time
 
 MAX_LIMIT = 80
+#: Pages of your own statuses read per sync at most (40 each): enough for a daily sync.
+MAX_POST_PAGES = 10
 #: A Link chain longer than this is not believed (8 million accounts at 80 a page).
 MAX_PAGES = 100_000
 MISSING_AVATAR = "/avatars/original/missing.png"
@@ -224,6 +226,31 @@ class MastodonProvider:
                 f"Mastodon needs an access token to {what}: store one with `followtui account login` or "
                 "--token-env (scopes read:accounts, read:follows and write:follows)"
             )
+
+    async def own_post_times(self, account: Profile, since: datetime) -> list[datetime]:
+        """When `account` posted (boosts left out), newest first, back to `since`: its statuses, 40 a page
+        by `rel="next"`, stopping at the first older one or after MAX_POST_PAGES pages."""
+        target = f"/api/v1/accounts/{_q(account.id)}/statuses"
+        params: dict[str, str | int] | None = {"limit": 40, "exclude_reblogs": "true"}
+        times: list[datetime] = []
+        for _ in range(MAX_POST_PAGES):
+            answer = await self._http.get_json(target, params=params)
+            if not isinstance(answer.data, list):
+                raise ApiError("Mastodon sent something other than a list of statuses")
+            for status in answer.data:
+                if not isinstance(status, dict) or status.get("reblog") is not None:
+                    continue
+                at = _parse_time(status.get("created_at"))
+                if at is None:
+                    continue
+                if at < since:
+                    return times
+                times.append(at)
+            next_url = answer.links.get("next")
+            if next_url is None:
+                break
+            target, params = str(self._http.resolve(next_url)), None
+        return times
 
     # -- lists -----------------------------------------------------------------------------------------
 

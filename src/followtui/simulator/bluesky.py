@@ -493,6 +493,49 @@ class BlueskyApp:
             body["cursor"] = next_cursor
         return json_response(200, body)
 
+    def _get_author_feed(self, req: Request, me: Account | None) -> Response:
+        """An actor's feed, newest first: the owners' own posts (World.post_times) and, after every third one, a
+        repost of someone else's post (a client counting your posts must skip items with a `reason`); other
+        accounts have an empty feed."""
+        actor = _param(req, "actor")
+        limit = _limit(req.arg("limit"))
+        acc = self.resolve(actor)
+        if acc is None or not acc.active:
+            raise _invalid("Profile not found")
+        before = untid(req.arg("cursor") or "") if req.arg("cursor") else None
+        items: list[dict[str, Any]] = []
+        author = self.profile_view(acc, me)
+        author.pop("description", None)
+        entries = sorted(
+            [(ts, False) for ts in self.world.post_times(acc)]
+            + [(ts + 7, True) for ts in self.world.post_times(acc) if ts % 3 == 0 and ts + 7 < self.world.now_ts()],
+            reverse=True,
+        )
+        entries = [(ts, repost) for ts, repost in entries if before is None or ts < before]
+        for n, (ts, repost) in enumerate(entries[:limit]):
+            rkey = tid(ts * 1_000_000 + n)
+            uri = f"at://{did_for(acc.id)}/app.bsky.feed.post/{rkey}"
+            post = {
+                "uri": uri,
+                "cid": cid_for("post", acc.id, ts),
+                "author": author,
+                "record": {"$type": "app.bsky.feed.post", "text": f"post {ts}", "createdAt": _iso_ms(ts), "langs": ["en"]},
+                "replyCount": 0, "repostCount": 0, "likeCount": 0, "quoteCount": 0,
+                "indexedAt": _iso_ms(ts + 1),
+                "labels": [],
+            }  # fmt: skip
+            item: dict[str, Any] = {"post": post}
+            if repost:  # the post is someone else's; the reason says who reposted it, and when
+                other = self.world.accounts_by_id(self.world.follower_ids(acc)[:1]) or [acc]
+                post["author"] = {"did": did_for(other[0].id), "handle": handle_for(other[0].login)}
+                post["uri"] = f"at://{did_for(other[0].id)}/app.bsky.feed.post/{rkey}"
+                item["reason"] = {"$type": "app.bsky.feed.defs#reasonRepost", "by": author, "indexedAt": _iso_ms(ts)}
+            items.append(item)
+        body: dict[str, Any] = {"feed": items}
+        if len(entries) > limit:
+            body["cursor"] = tid(entries[limit - 1][0])
+        return json_response(200, body)
+
     def _create_session(self, req: Request, me: Account | None) -> Response:
         data = _json_body(req)
         identifier, password = data.get("identifier"), data.get("password")
@@ -698,6 +741,7 @@ _ROUTES = {
     "app.bsky.actor.getProfiles": ("GET", BlueskyApp._get_profiles),
     "app.bsky.graph.getFollowers": ("GET", BlueskyApp._get_followers),
     "app.bsky.graph.getFollows": ("GET", BlueskyApp._get_follows),
+    "app.bsky.feed.getAuthorFeed": ("GET", BlueskyApp._get_author_feed),
     "com.atproto.server.createSession": ("POST", BlueskyApp._create_session),
     "com.atproto.server.refreshSession": ("POST", BlueskyApp._refresh_session),
     "com.atproto.server.deleteSession": ("POST", BlueskyApp._delete_session),

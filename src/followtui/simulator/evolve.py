@@ -116,11 +116,16 @@ class _Day:
         return acc.id
 
 
+#: New followers on a day the owner posts, against a quiet day: posting draws people in.
+POSTING_BOOST = 2.0
+
+
 def plan_day(world: World, owner: Account, t0: int, actions: list[Any]) -> None:
     """Append this owner's changes for the day starting at `t0`; queue later steps of multi-day scenarios."""
     d = _Day(world, owner, t0, actions)
     me = owner.id
-    for _ in range(d.count("new_follower")):
+    boost = POSTING_BOOST if world.posts_on(owner, d.day) else 1.0
+    for _ in range(poisson(d.rng, RATES["new_follower"] * d.scale * boost)):
         d.add(d.when(), ("follow", d.stranger(), me), "new_follower")
     for acc_id in d.pick(d.followers, d.count("unfollow")):
         d.add(d.when(), ("unfollow", acc_id, me), "unfollow")

@@ -50,6 +50,7 @@ _ROUTES = [
         (r"^/api/v1/accounts/(\d+)$", "account"),
         (r"^/api/v1/accounts/(\d+)/(followers|following)$", "list"),
         (r"^/api/v1/accounts/(\d+)/(follow|unfollow)$", "follow"),
+        (r"^/api/v1/accounts/(\d+)/statuses$", "statuses"),
     )
 ]
 
@@ -408,6 +409,8 @@ class MastodonApp:
             return json_response(200, self.account(acc, base), route=name)
         if name == "list":
             return self._page(acc, args[1], req, me)
+        if name == "statuses":
+            return self._statuses(acc, req)
         assert me is not None
         return self._follow(me, acc, args[1])
 
@@ -490,6 +493,46 @@ class MastodonApp:
             resp.headers.append(("Link", ", ".join(links)))
         return resp
 
+    def _statuses(self, acc: Account, req: Request) -> Response:
+        """An account's statuses, newest first, paged by max_id with a Link header (limit ≤ 40): the owners' own
+        posts (World.post_times) and, after every third one, a boost of someone else's status (`reblog` set,
+        left out with exclude_reblogs=true); other accounts have none."""
+        raw_limit = req.arg("limit")
+        limit = 20 if not raw_limit else min(abs(_int(raw_limit)), 40) or 1
+        max_id = _int(req.arg("max_id") or "0") or None
+        boosts = req.arg("exclude_reblogs", "false") not in ("true", "1")
+        posts = self.world.post_times(acc)
+        entries = sorted(
+            [(_status_id(ts), ts, False) for ts in posts]
+            + [(_status_id(ts + 7), ts + 7, True) for ts in posts if boosts and ts % 3 == 0 and ts + 7 < self.world.now_ts()],
+            reverse=True,
+        )  # fmt: skip
+        entries = [e for e in entries if max_id is None or e[0] < max_id][:limit]
+        base = req.base_url
+        other = self.world.accounts_by_id(self.world.follower_ids(acc)[:1]) or [acc]
+        body = [self._status(acc, sid, ts, base, reblog_of=other[0] if boost else None) for sid, ts, boost in entries]
+        resp = json_response(200, body, route="statuses")
+        if len(entries) == limit:
+            url = f"{base}{req.raw_path}?"
+            carry = [("limit", raw_limit)] if raw_limit else []
+            keep = [("exclude_reblogs", "true")] if not boosts else []
+            resp.headers.append(("Link", f'<{url}{urlencode([*carry, *keep, ("max_id", entries[-1][0])])}>; rel="next"'))
+        return resp
+
+    def _status(self, acc: Account, sid: int, ts: int, base: str, *, reblog_of: Account | None) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": str(sid), "created_at": _iso_us(ts).replace("000Z", "Z"), "in_reply_to_id": None,
+            "in_reply_to_account_id": None, "sensitive": False, "spoiler_text": "", "visibility": "public",
+            "language": "en", "uri": f"{base}/users/{username_for(acc.login)}/statuses/{sid}",
+            "url": f"{base}/@{username_for(acc.login)}/{sid}", "replies_count": 0, "reblogs_count": 0,
+            "favourites_count": 0, "content": "" if reblog_of else f"<p>post {ts}</p>", "reblog": None,
+            "account": self.account(acc, base, nested=True), "media_attachments": [], "mentions": [], "tags": [],
+            "emojis": [], "card": None, "poll": None,
+        }  # fmt: skip
+        if reblog_of is not None:
+            out["reblog"] = self._status(reblog_of, sid - 1, ts - 3600, base, reblog_of=None)
+        return out
+
     # ------------------------------------------------------------------ faults
 
     def fault_response(self, fault: Fault, plan: FaultPlan, req: Request) -> Response:
@@ -527,6 +570,11 @@ def _rate_headers(state: WindowState) -> list[tuple[str, str]]:
         ("X-RateLimit-Remaining", str(state.remaining)),
         ("X-RateLimit-Reset", _iso_us(state.reset_ts)),
     ]
+
+
+def _status_id(ts: int) -> int:
+    """A Mastodon snowflake id: milliseconds since the epoch, shifted left 16 bits, plus a sequence."""
+    return (ts * 1000) << 16 | (ts % 997)
 
 
 def _first_below(fids: tuple[int, ...], bound: int) -> int:

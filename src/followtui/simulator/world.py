@@ -23,6 +23,11 @@ from . import names
 DAY = 86_400
 YEAR = 365 * DAY
 DEFAULT_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+#: Owners have posted for this many days before the world starts (so a first sync has posts to line up).
+POSTING_HISTORY_DAYS = 30
+#: Share of days an owner posts on, and the most posts on one such day.
+POSTING_DAY_SHARE = 0.4
+MAX_POSTS_A_DAY = 3
 
 # Archetype weights per side of the owner's graph (kind, weight).
 _FOLLOWER_KINDS = (("normal", 62), ("inactive", 10), ("farmer", 9), ("newbie", 7), ("bot", 2), ("elite", 1))
@@ -237,6 +242,30 @@ class World:
 
     def now_ts(self) -> int:
         return self._now
+
+    def posts_on(self, ref: str | int | Account, day: int) -> tuple[int, ...]:
+        """An owner's own posts on simulated day `day` (0 is the first day; negative ones are history), as epoch
+        seconds, oldest first. A seeded schedule: the same world always posts at the same times."""
+        acc = self._require(ref)
+        if not acc.owner:
+            return ()
+        rng = random.Random(f"posts:{self.seed}:{acc.id}:{day}")
+        if rng.random() >= POSTING_DAY_SHARE:
+            return ()
+        t0 = self.start_ts + day * DAY
+        return tuple(sorted(t0 + rng.randint(60, DAY - 60) for _ in range(rng.randint(1, MAX_POSTS_A_DAY))))
+
+    def post_times(self, ref: str | int | Account) -> list[int]:
+        """Every post an owner has made up to now, newest first (none for other accounts)."""
+        with self.lock:
+            acc = self._require(ref)
+            out = [
+                ts
+                for day in range(-POSTING_HISTORY_DAYS, self.day + 1)
+                for ts in self.posts_on(acc, day)
+                if ts < self._now
+            ]
+            return sorted(out, reverse=True)
 
     @property
     def owners(self) -> list[Account]:

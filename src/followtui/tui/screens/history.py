@@ -43,15 +43,18 @@ def _change(values: list[float]) -> str:
     return f"  {delta:+,} over {len(values)} days" if delta else f"  unchanged over {len(values)} days"
 
 
-def bar_cells(width: int) -> int:
-    """How wide a bar can be in a view `width` cells wide (the other columns take about 66)."""
-    return max(3, min(BAR_CELLS, (width - 66) // 2))
+def bar_cells(width: int, posts: bool = False) -> int:
+    """How wide a bar can be in a view `width` cells wide: the other columns, their gaps and the view's own
+    padding take 67 cells (74 with the posts column)."""
+    return max(3, min(BAR_CELLS, (width - (74 if posts else 67)) // 2))
 
 
 def day_table(days: Sequence[DayHistory], width: int = 120) -> Table:
-    """Newest day first: counts, gains and losses with their bars, gone accounts and tricksters."""
+    """Newest day first: counts, gains and losses with their bars, gone accounts and tricksters, and, where the
+    platform lists them, your posts since the sync before (to see whether posting brings followers)."""
     biggest = max((max(d.gained, d.lost) for d in days), default=0)
-    cells = bar_cells(width)
+    with_posts = any(d.posts is not None for d in days)
+    cells = bar_cells(width, with_posts)
     table = Table(box=None, expand=True, header_style="bold", pad_edge=False)
     table.add_column("Day", no_wrap=True)
     table.add_column("Followers", justify="right", no_wrap=True)
@@ -60,13 +63,15 @@ def day_table(days: Sequence[DayHistory], width: int = 120) -> Table:
     table.add_column("Gone", justify="right", no_wrap=True)
     table.add_column("Tricksters", justify="right", no_wrap=True)
     table.add_column("Following", justify="right", no_wrap=True)
+    if with_posts:
+        table.add_column("Posts", justify="right", no_wrap=True)
     for d in reversed(days):
         gained, lost = Text(style="green"), Text(style="red")
         if d.gained:
             gained.append(f"{'+' + format(d.gained, ','):>4} {bar(d.gained, biggest, cells)}")
         if d.lost:
             lost.append(f"{'−' + format(d.lost, ','):>4} {bar(d.lost, biggest, cells)}")
-        table.add_row(
+        row = [
             Text(d.day),
             Text("–" if d.followers is None else f"{d.followers:,}"),
             gained,
@@ -74,7 +79,10 @@ def day_table(days: Sequence[DayHistory], width: int = 120) -> Table:
             Text(f"{d.gone:,}" if d.gone else "", style="dim"),
             Text(f"{d.tricksters:,}" if d.tricksters else "", style="bold" if d.tricksters else ""),
             Text("–" if d.following is None else f"{d.following:,}"),
-        )
+        ]
+        if with_posts:
+            row.append(Text("–" if d.posts is None else ("●" * min(d.posts, 5) + ("+" if d.posts > 5 else ""))))
+        table.add_row(*row)
     return table
 
 
