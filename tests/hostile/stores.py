@@ -1,0 +1,109 @@
+"""A store full of hostile profiles, committed the way a sync commits them (core.sync.commit_snapshot), for the
+CLI and TUI hostile tests.
+
+Every corpus text becomes one account: its handle, display name and bio hold the text, cleaned as the providers
+clean it; counts and times cycle through the hostile values, cleaned the same way. Tags and notes hold the corpus
+too, cleaned as `followtui tag`/`note` and the TUI prompts clean them. A second commit makes followers leave and
+come, so every pane (tricksters included) and the history have rows.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from followtui.core.store import Store
+from followtui.core.sync import SetChanges, commit_snapshot
+from followtui.models import Annotation, Profile, TrackedAccount
+from followtui.sanitize import MAX_BIO, MAX_HANDLE, MAX_NAME, clean_int, clean_text, clean_time
+
+from .corpus import COUNTS, DATES, MISSING, TEXTS
+
+MAX_TAG, MAX_NOTE = 64, 4000
+ACCOUNT = TrackedAccount(platform="github", handle="octocat", id="1", added_at=datetime(2026, 1, 1, tzinfo=UTC))
+T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
+
+
+def _values(table: dict[str, object]) -> list[object]:
+    return [None if v is MISSING else v for v in table.values()]
+
+
+def hostile_profiles(texts: dict[str, str] = TEXTS) -> dict[str, Profile]:
+    """One profile per corpus text, keyed by id ("100", "101", …), as a provider would have cleaned it."""
+    counts, dates = _values(COUNTS), _values(DATES)
+    out: dict[str, Profile] = {}
+    for i, text in enumerate(texts.values()):
+        pid = str(100 + i)
+        handle = clean_text(text, MAX_HANDLE) or f"user{pid}"
+        out[pid] = Profile(
+            id=pid,
+            handle=handle,
+            display_name=clean_text(text, MAX_NAME),
+            bio=clean_text(text, MAX_BIO, multiline=True),
+            url=f"https://github.com/user{pid}",
+            followers_count=clean_int(counts[i % len(counts)]),
+            following_count=clean_int(counts[(i + 3) % len(counts)]),
+            posts_count=clean_int(counts[(i + 7) % len(counts)]),
+            created_at=clean_time(dates[i % len(dates)]),
+            last_active_at=clean_time(dates[(i + 5) % len(dates)]),
+            bot=(None, True, False)[i % 3],
+            private=(None, False, True)[i % 3],
+            hydrated_at=T0,
+        )
+    return out
+
+
+def hostile_annotations(profiles: dict[str, Profile]) -> dict[str, Annotation]:
+    """Tags and notes with the corpus in them, cleaned as the CLI and the TUI clean what the user types."""
+    texts = list(TEXTS.values())
+    out: dict[str, Annotation] = {}
+    for i, pid in enumerate(profiles):
+        tag = clean_text(texts[(i + 11) % len(texts)], MAX_TAG)
+        note = clean_text(texts[(i + 29) % len(texts)], MAX_NOTE, multiline=True)
+        out[f"github:{pid}"] = Annotation(
+            key=f"github:{pid}", tags=tuple(t for t in (tag, "ok") if t), note=note, keep=i % 4 == 0
+        )
+    return out
+
+
+def build_hostile_store(data_dir: Path, texts: dict[str, str] = TEXTS) -> Store:
+    """Tracked github:octocat with a hostile profile per text: a baseline, then a day of changes."""
+    store = Store(data_dir)
+    store.ensure()
+    store.add_account(ACCOUNT)
+    profiles = hostile_profiles(texts)
+    ids = sorted(profiles, key=int)
+    own = Profile(id="1", handle="octocat", followers_count=len(ids), following_count=len(ids) // 2, hydrated_at=T0)
+    followers = frozenset(ids)
+    following = frozenset(ids[::2])
+    first = SetChanges.between(None, followers, following)
+    seen = {**profiles, "1": own}
+    _commit(store, own, first, seen, {}, T0)
+    # A day later: every third follower left (tricksters: still there), a few came back, you followed some more.
+    later = T0 + timedelta(days=1)
+    left = frozenset(ids[::3])
+    new_followers = followers - left
+    new_following = following | frozenset(ids[1::4])
+    previous = store.snapshot(ACCOUNT.key)
+    changes = SetChanges.between(previous, new_followers, new_following)
+    known = store.profiles("github")
+    seen = {pid: replace(p, hydrated_at=later) for pid, p in profiles.items()}
+    _commit(store, own, changes, {**seen, "1": own}, known, later)
+    wanted = hostile_annotations(profiles)
+    store.annotate_many(wanted, lambda a: wanted[a.key])
+    return store
+
+
+def _commit(
+    store: Store,
+    own: Profile,
+    changes: SetChanges,
+    seen: dict[str, Profile],
+    known: dict[str, Profile],
+    at: datetime,
+) -> None:
+    commit_snapshot(
+        store, ACCOUNT, own, changes, seen, known, {}, started=at, observed_at=at, clock=time.perf_counter(), requests=0
+    )
