@@ -31,7 +31,7 @@ from typing import Any
 
 import orjson
 
-from .faults import Fault, FaultPlan
+from .faults import Fault, FaultPlan, Shape, cut, rebody, wrong_types
 from .ratelimit import WindowLimiter, WindowState
 from .wire import Request, Response, http_date, json_response
 from .world import Account, World
@@ -686,6 +686,49 @@ class BlueskyApp:
             )
         resp.headers.insert(0, ("Date", http_date(self.world.now_ts())))
         return resp
+
+    def content_fault(self, fault: Fault, req: Request, resp: Response) -> Response | None:
+        """A real 200 bent by a content fault, or None where the kind has nothing to bend here.
+
+        An empty page that still has a cursor is legal on the AppView (all its rows filtered out): it goes on
+        from the same place, so a client that follows it loses nothing, and it may even stand where the last
+        page was. A short page loses rows for good while its cursor goes on; a repeated cursor is this page's
+        own (or, on the first page, one that starts the list again).
+        """
+        data = orjson.loads(resp.body)
+        if fault.kind == "wrong_types":
+            return rebody(resp, wrong_types(data, fault.variant, BLUESKY_SHAPE)[0])
+        key = {"app.bsky.graph.getFollowers": "followers", "app.bsky.graph.getFollows": "follows"}.get(resp.route)
+        cursor = req.arg("cursor")
+        decoded = _decode_cursor(cursor) if cursor else (_START, 0)
+        if key is None or decoded is None or not isinstance(data, dict) or not isinstance(data.get(key), list):
+            return None
+        if fault.kind == "empty_page":
+            pos, retry = decoded
+            if retry >= 15:  # the retry counter has four bits
+                return None
+            data[key], data["cursor"] = [], _encode_cursor(pos, retry + 1)
+            return rebody(resp, data)
+        if "cursor" not in data:
+            return None
+        if fault.kind == "repeated_cursor":
+            data["cursor"] = cursor if cursor and fault.variant < 0.5 else _encode_cursor(_START)
+            return rebody(resp, data)
+        items = data[key]
+        if len(items) < 2:
+            return None
+        start, length = cut(len(items), fault.variant)  # short_page: rows silently missing, the cursor goes on
+        data[key] = items[:start] + items[start + length :]
+        return rebody(resp, data)
+
+
+BLUESKY_SHAPE = Shape(
+    ids=("did",),
+    counts=("followersCount", "followsCount", "postsCount"),
+    handles=("handle",),
+    details=("displayName", "description", "avatar", "createdAt", "indexedAt", "labels", "viewer"),
+    lists=("followers", "follows", "profiles"),
+)
 
 
 def _rate_headers(state: WindowState) -> list[tuple[str, str]]:

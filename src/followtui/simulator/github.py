@@ -17,7 +17,9 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from .faults import Fault, FaultPlan
+import orjson
+
+from .faults import Fault, FaultPlan, Shape, cut, link_header, rebody, wrong_types
 from .wire import Request, Response, http_date, json_response
 from .world import Account, World, iso
 
@@ -381,6 +383,40 @@ class GitHubApp:
             resp.headers.extend(self.limiter.headers(_bucket_key(req, me)))
         resp.headers[:0] = self.common_headers()
         return resp
+
+    def content_fault(self, fault: Fault, req: Request, resp: Response) -> Response | None:
+        """A real 200 bent by a content fault, or None where the kind has nothing to bend here.
+
+        List faults hit pages that link onwards and keep the Link header: GitHub never sends an empty or short
+        page before the last one (short of the list changing mid-read), so a client must take either as a list
+        it cannot trust, not as its end; a repeated page links `next` back to itself or an earlier page.
+        """
+        data = orjson.loads(resp.body)
+        if fault.kind == "wrong_types":
+            return rebody(resp, wrong_types(data, fault.variant, GITHUB_SHAPE)[0])
+        link = link_header(resp)
+        if resp.route not in ("followers", "following") or not isinstance(data, list) or 'rel="next"' not in link:
+            return None
+        if fault.kind == "repeated_cursor":
+            page = max(1, _int_arg(req.arg("page"), 1))
+            back = 1 + int(fault.variant * page)  # this page or one before it
+            params = [(k, v) for k, v in req.query if k != "page"]
+            url = f"{req.base_url}{req.raw_path}?{urlencode([*params, ('page', str(back))])}"
+            return rebody(resp, data, link=re.sub(r'<[^>]*>; rel="next"', f'<{url}>; rel="next"', link))
+        if fault.kind == "empty_page":
+            return rebody(resp, [])
+        if len(data) < 2:
+            return None
+        start, length = cut(len(data), fault.variant)  # short_page: rows silently missing, the chain goes on
+        return rebody(resp, data[:start] + data[start + length :])
+
+
+GITHUB_SHAPE = Shape(
+    ids=("id",),
+    counts=("followers", "following", "public_repos", "public_gists"),
+    handles=("login",),
+    details=("name", "bio", "avatar_url", "html_url", "type", "site_admin", "created_at", "blog"),
+)
 
 
 def _match(path: str) -> tuple[str, re.Match[str] | None]:

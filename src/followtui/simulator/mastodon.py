@@ -23,7 +23,9 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from .faults import Fault, FaultPlan
+import orjson
+
+from .faults import Fault, FaultPlan, Shape, cut, link_header, rebody, wrong_types
 from .ratelimit import WindowLimiter, WindowState
 from .wire import Request, Response, http_date, json_response
 from .world import Account, World
@@ -562,6 +564,39 @@ class MastodonApp:
             )
         resp.headers[:0] = self._common()
         return resp
+
+    def content_fault(self, fault: Fault, req: Request, resp: Response) -> Response | None:
+        """A real 200 bent by a content fault, or None where the kind has nothing to bend here.
+
+        List faults hit pages that link onwards. Mastodon itself links `next` only from a full page (and sends
+        no Link at all with an empty one), so an empty or short page that still links onwards is a server
+        that lost or hid rows after its limit, as a proxy or an older filter can: the rows are gone, the
+        chain goes on, and a client must refuse the list. A repeated page links back to itself or the first.
+        """
+        data = orjson.loads(resp.body)
+        if fault.kind == "wrong_types":
+            return rebody(resp, wrong_types(data, fault.variant, MASTODON_SHAPE)[0])
+        found = re.search(r'<([^>]*)>; rel="next"', link_header(resp))
+        if resp.route not in ("followers", "following") or not isinstance(data, list) or found is None:
+            return None
+        if fault.kind == "repeated_cursor":
+            query = req.query if fault.variant < 0.5 else [(k, v) for k, v in req.query if k == "limit"]
+            url = f"{req.base_url}{req.raw_path}" + (f"?{urlencode(query)}" if query else "")
+            return rebody(resp, data, link=f'<{url}>; rel="next"')
+        if fault.kind == "empty_page":
+            return rebody(resp, [], link=f'<{found.group(1)}>; rel="next"')
+        if len(data) < 2:
+            return None
+        start, length = cut(len(data), fault.variant)  # short_page: rows silently missing, the chain goes on
+        return rebody(resp, data[:start] + data[start + length :])
+
+
+MASTODON_SHAPE = Shape(
+    ids=("id",),
+    counts=("followers_count", "following_count", "statuses_count"),
+    handles=("acct", "username"),
+    details=("display_name", "note", "avatar", "url", "created_at", "last_status_at", "locked", "bot", "fields"),
+)
 
 
 def _rate_headers(state: WindowState) -> list[tuple[str, str]]:

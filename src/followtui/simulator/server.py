@@ -11,6 +11,7 @@ import contextlib
 import random
 import socket
 import struct
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,7 +21,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import orjson
 
 from .bluesky import BlueskyApp
-from .faults import STATUS_KINDS, FaultPlan
+from .faults import CONTENT_KINDS, STATUS_KINDS, FaultPlan
 from .github import GitHubApp
 from .mastodon import MastodonApp
 from .wire import Request, Response, json_response
@@ -35,6 +36,12 @@ class _HTTPServer(ThreadingHTTPServer):
     block_on_close = False
     request_queue_size = 256
     allow_reuse_address = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (a reset, a timed-out read) is no error; anything else is still printed. The
+        default prints a traceback on stderr, the terminal of a demo or the output of an in-process test."""
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
 
 
 class SimulatorServer:
@@ -189,6 +196,16 @@ class SimulatorServer:
             handler.send(resp)
             return
         assert plan is not None
+        if fault.kind in CONTENT_KINDS:
+            resp = self.app.handle(req)
+            bent = self.app.content_fault(fault, req, resp) if resp.status == 200 and resp.body else None
+            if bent is None:  # nothing to bend in this answer: it goes out as it is, uncounted
+                plan.retract(fault)
+                self._count(control=False, route=resp.route, status=resp.status)
+            else:
+                self._count(control=False, route=bent.route, status=bent.status, fault=fault.kind)
+            handler.send(bent or resp)
+            return
         self._count(control=False, fault=fault.kind)
         if fault.kind in STATUS_KINDS:
             resp = self.app.fault_response(fault, plan, req)
