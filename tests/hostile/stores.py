@@ -107,3 +107,29 @@ def _commit(
     commit_snapshot(
         store, ACCOUNT, own, changes, seen, known, {}, started=at, observed_at=at, clock=time.perf_counter(), requests=0
     )
+
+
+def synced_hostile_store(data_dir: Path, platform: str, *, followers: int = 60, days: int = 2) -> Store:
+    """A store synced from the simulator in `platform`'s wire format, every account hostile
+    (World.generate(hostile_share=1.0)), profiles hydrated, with `days` more syncs after the baseline."""
+    import asyncio
+
+    from followtui.core.connect import add_account, sync_tracked
+    from followtui.core.sync import SyncOptions
+    from followtui.simulator import SimulatorServer, World, handle_for
+
+    world = World.generate(seed=41, owner="octocat", followers=followers, following=followers // 2, hostile_share=1.0)
+    store = Store(data_dir)
+    options = SyncOptions(hydrate_budget=10 * followers, accept_drop=True)
+    with SimulatorServer(world, platform=platform) as sim:
+
+        async def go() -> None:
+            handle = handle_for("octocat") if platform == "bluesky" else "octocat"
+            account = await add_account(store, platform, handle, server=sim.url)
+            await sync_tracked(store, account, options)
+            for _ in range(days):
+                world.advance_days(1)
+                await sync_tracked(store, account, options)
+
+        asyncio.run(go())
+    return store
