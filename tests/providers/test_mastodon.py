@@ -287,7 +287,7 @@ async def test_a_link_back_to_a_fetched_page_is_an_incomplete_list(make_mastodon
         return reply(200, [account(2)], {"link": link})
 
     with pytest.raises(IncompleteListError, match=r"links back to a page already fetched \(page 3\)"):
-        await make_mastodon(handler).fetch_followers(Profile(id=aid(1), handle="user1"))
+        await make_mastodon(handler, per_page=1).fetch_followers(Profile(id=aid(1), handle="user1"))
 
 
 async def test_a_next_link_to_another_server_is_refused(make_mastodon):

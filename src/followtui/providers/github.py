@@ -226,10 +226,15 @@ class GitHubProvider:
 
         if "next" not in first.links:
             return state.result()
-        # The first page sets the page size (per_page, or less if the server caps it lower).
-        state.page_size = len(first.data)
-        if state.page_size == 0:
+        if not first.data:
             raise self._changed(state, "page 1 is empty but links to a next page")
+        # Every page but the last holds the page size. GitHub carries per_page into its links: when they carry
+        # it, a shorter first page lost rows (taking its length as the size would let the list through); when
+        # they do not, the first page shows the server's own size.
+        carried = self._http.resolve(first.links["next"]).params.get("per_page", "")
+        size = int(carried) if carried.isdigit() and len(carried) < 9 else 0
+        state.page_size = min(size, MAX_PER_PAGE) if size else len(first.data)
+        self._check_full(state, 1, first)
         last_url = first.links.get("last")
         if last_url is not None:
             await self._fetch_numbered(state, first, last_url)

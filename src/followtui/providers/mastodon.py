@@ -39,6 +39,7 @@ from followtui.providers.http import (
 from followtui.sanitize import MAX_BIO, MAX_HANDLE, MAX_NAME, MAX_URL, clean_id, clean_int, clean_text, clean_time
 
 MAX_LIMIT = 80
+DEFAULT_LIMIT = 40
 #: Pages of your own statuses read per sync at most (40 each): enough for a daily sync.
 MAX_POST_PAGES = 10
 #: A Link chain longer than this is not believed (8 million accounts at 80 a page).
@@ -296,6 +297,12 @@ class MastodonProvider:
                     "the next sync will retry"
                 )
             seen.add(key)
+            full = _page_limit(answer.url)
+            if len(answer.data) < full:  # Mastodon links onwards only from a page holding its limit
+                raise IncompleteListError(
+                    f"Mastodon's {name} list page {pages} holds {len(answer.data)} accounts, not {full}, yet links "
+                    "to a next page: accounts went missing; the next sync will retry"
+                )
             if pages >= MAX_PAGES:
                 raise ApiError(f"Mastodon's {name} list goes on for more than {MAX_PAGES} pages")
             target, params = str(url), None
@@ -400,6 +407,14 @@ def _moved_acct(moved: object) -> str:
 
 def _q(segment: str) -> str:
     return quote(segment, safe="")
+
+
+def _page_limit(url: str) -> int:
+    """How many accounts a page that links onwards holds: its `limit` (40 when not given, at most 80)."""
+    value = httpx.URL(url).params.get("limit")
+    if value is None:
+        return DEFAULT_LIMIT
+    return min(int(value), MAX_LIMIT) if value.isdigit() and len(value) < 9 else 0
 
 
 def _canonical(url: httpx.URL) -> str:
