@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -143,9 +143,7 @@ async def _sync_locked(
     clock: float,
 ) -> SyncReport:
     own = await _own_profile(account, provider)
-    followers, following = await asyncio.gather(
-        provider.fetch_followers(own, progress), provider.fetch_following(own, progress)
-    )
+    followers, following = await _both(provider.fetch_followers(own, progress), provider.fetch_following(own, progress))
     observed_at = provider.server_time() or _now()
     _check_complete("followers", followers, own.followers_count, options)
     _check_complete("following", following, own.following_count, options)
@@ -300,6 +298,18 @@ async def _own_profile(account: TrackedAccount, provider: Provider) -> Profile:
             f"tracked id {account.id}); remove and re-add the account if that is intended"
         )
     return own
+
+
+async def _both(followers: Awaitable[FollowList], following: Awaitable[FollowList]) -> list[FollowList]:
+    """Both lists at once. When one fails the other is cancelled, not left running until the provider's client
+    is closed under it (its next request would fail again and print a traceback as the event loop ends)."""
+    tasks = [asyncio.ensure_future(followers), asyncio.ensure_future(following)]
+    try:
+        return list(await asyncio.gather(*tasks))
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _check_complete(name: str, fetched: FollowList, expected: int | None, options: SyncOptions) -> None:
