@@ -124,6 +124,7 @@ def expected_history(times: list[datetime], followers: list[set[str]], following
                 "followers": len(followers[k]),
                 "following": len(following[k]),
                 "tricksters": sum(1 for t in tricksters.values() if t["unfollowed_at"] == iso(at)),
+                "posts": None,  # an export lists no posts
             }
         )
     return rows
