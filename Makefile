@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-real check bench clean
+.PHONY: demo test test-real check bench soak clean
 
 $(BIN)/followtui: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ check: test
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src/followtui --ignore-missing-imports
+
+# The reliability campaigns in full (make test runs each with a reduced count): every test marked soak, the
+# fault campaign with SOAK_RUNS seeded runs per platform. The tallies are printed at the end.
+SOAK_RUNS ?= 200
+soak: $(BIN)/followtui
+	FOLLOWTUI_SOAK_RUNS=$(SOAK_RUNS) $(BIN)/python -m pytest -q -m soak
 
 bench: $(BIN)/followtui
 	$(BIN)/pip install --quiet -e '.[test,bench]'

@@ -27,6 +27,16 @@ def run_cli(data_dir: Path, *args: str, env: dict[str, str] | None = None, timeo
     )
 
 
+def cli_in_process(data_dir: Path, *args: str) -> Any:
+    """The `followtui` command run in this process (a click `Result`: exit_code, stdout, stderr, exception):
+    the same command code as `run_cli`, without a Python start-up per call."""
+    from typer.testing import CliRunner
+
+    from followtui.cli import app
+
+    return CliRunner().invoke(app, ["--data-dir", str(data_dir), *args])
+
+
 def show(data_dir: Path, pane: str, account: str | None = None) -> dict[str, Any]:
     """`followtui show PANE --format json`, run in this process (the same command code, without paying a
     Python start-up per pane; the syncs themselves run in their own processes)."""
