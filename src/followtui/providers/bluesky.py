@@ -36,6 +36,7 @@ from followtui.providers.http import (
     OnWait,
     RetryPolicy,
     Sleep,
+    abandon,
     make_client,
 )
 from followtui.sanitize import MAX_BIO, MAX_HANDLE, MAX_NAME, MAX_URL, clean_id, clean_int, clean_text, clean_time
@@ -374,50 +375,62 @@ class BlueskyProvider:
     async def _walk(
         self, account: Profile, name: str, progress: Progress | None, expected: int | None, first_limit: int
     ) -> FollowList:
-        """One cursor chain to its end, the first page `first_limit` long and the others per_page."""
+        """One cursor chain to its end, the first page `first_limit` long and the others per_page.
+
+        The chain is sequential by nature, so each page's cursor is read first and the next page requested at
+        once; this page's accounts are parsed while that request is in flight, off the chain's critical path.
+        """
         nsid, key = ("app.bsky.graph.getFollowers", "followers")
         if name == "following":
             nsid, key = ("app.bsky.graph.getFollows", "follows")
-        accounts: dict[str, Profile] = {}
-        seen_cursors: set[str] = set()
-        cursor: str | None = None
-        pages = requests = 0
-        while True:
-            limit = first_limit if cursor is None else self.per_page
-            params: dict[str, str | int] = {"actor": account.id, "limit": limit}
+
+        async def page(cursor: str | None) -> tuple[Any, int]:
+            params: dict[str, str | int] = {"actor": account.id, "limit": self.per_page if cursor else first_limit}
             if cursor is not None:
                 params["cursor"] = cursor
             try:
-                data, attempts = await self._call_counted(self._read, "GET", nsid, params=params)
+                return await self._call_counted(self._read, "GET", nsid, params=params)
             except XrpcError as exc:
                 raise self._not_found(exc, account.handle or account.id) from None
-            pages += 1
-            requests += attempts
-            where = f"{name} page {pages}"
-            if not isinstance(data, dict) or not isinstance(data.get(key), list):
-                raise ApiError(f"Bluesky sent something other than a {name} page ({where})")
-            subject = data.get("subject")
-            if isinstance(subject, dict) and clean_id(subject.get("did")) not in (None, account.id):
-                raise ApiError(f"Bluesky answered with another account's {name} ({where})")
-            items = data[key]
-            if len(items) > MAX_LIMIT:
-                raise ApiError(f"Bluesky sent {len(items)} accounts on {where}, more than a page holds")
-            for item in items:
-                profile = self._profile(item, where, detailed=False)
-                accounts.setdefault(profile.id, profile)
-            if progress is not None:
-                progress(name, len(accounts), expected)
-            cursor = _next_cursor(data, where)
-            if cursor is None:
-                return FollowList(tuple(accounts.values()), pages=pages, requests=requests)
-            if cursor in seen_cursors:
-                raise IncompleteListError(
-                    f"Bluesky's {name} list repeated a cursor after {pages} pages; the list changed during the "
-                    "fetch or the server is confused, the next sync will retry"
-                )
-            seen_cursors.add(cursor)
-            if pages >= MAX_PAGES:
-                raise ApiError(f"Bluesky's {name} list goes on for more than {MAX_PAGES} pages")
+
+        accounts: dict[str, Profile] = {}
+        seen_cursors: set[str] = set()
+        pages = requests = 0
+        pending: asyncio.Future[tuple[Any, int]] = asyncio.ensure_future(page(None))
+        try:
+            while True:
+                data, attempts = await pending
+                pages += 1
+                requests += attempts
+                where = f"{name} page {pages}"
+                if not isinstance(data, dict) or not isinstance(data.get(key), list):
+                    raise ApiError(f"Bluesky sent something other than a {name} page ({where})")
+                subject = data.get("subject")
+                if isinstance(subject, dict) and clean_id(subject.get("did")) not in (None, account.id):
+                    raise ApiError(f"Bluesky answered with another account's {name} ({where})")
+                items = data[key]
+                if len(items) > MAX_LIMIT:
+                    raise ApiError(f"Bluesky sent {len(items)} accounts on {where}, more than a page holds")
+                cursor = _next_cursor(data, where)
+                if cursor is not None:
+                    if cursor in seen_cursors:
+                        raise IncompleteListError(
+                            f"Bluesky's {name} list repeated a cursor after {pages} pages; the list changed during "
+                            "the fetch or the server is confused, the next sync will retry"
+                        )
+                    seen_cursors.add(cursor)
+                    if pages >= MAX_PAGES:
+                        raise ApiError(f"Bluesky's {name} list goes on for more than {MAX_PAGES} pages")
+                    pending = asyncio.ensure_future(page(cursor))
+                for item in items:
+                    profile = self._profile(item, where, detailed=False)
+                    accounts.setdefault(profile.id, profile)
+                if progress is not None:
+                    progress(name, len(accounts), expected)
+                if cursor is None:
+                    return FollowList(tuple(accounts.values()), pages=pages, requests=requests)
+        finally:
+            abandon(pending)  # the list failed while its next page was on the way
 
     # -- profiles --------------------------------------------------------------------------------------
 

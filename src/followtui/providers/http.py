@@ -255,7 +255,10 @@ class HttpClient:
         sleep: Sleep | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        base = httpx.URL(base_url.strip().rstrip("/"))
+        try:
+            base = httpx.URL(base_url.strip().rstrip("/"))
+        except httpx.InvalidURL:
+            raise ValueError(f"not an http(s) server URL: {base_url!r}") from None
         if base.scheme not in ("http", "https") or not base.host:
             raise ValueError(f"not an http(s) server URL: {base_url!r}")
         self.base_url = base
@@ -448,7 +451,7 @@ class HttpClient:
                     raise _Retry("a truncated or malformed JSON body", kind="body") from None
             elif expect_json and body and not 200 <= status < 300:
                 try:
-                    data = orjson.loads(body)
+                    data = self._redacted(orjson.loads(body))  # an error body: providers quote it
                 except orjson.JSONDecodeError:
                     data = None
             links = {
@@ -508,7 +511,7 @@ class HttpClient:
         if status == 404:
             return NotFoundError(f"{self.platform_name} has nothing at {what} (404{said})")
         if 300 <= status < 400:
-            location = clean_text(response.headers.get("location", ""), 200)
+            location = self.scrub(response.headers.get("location", ""), 200)
             where = f" to {location}" if location else ""
             return ApiError(
                 f"{self.platform_name} redirected {what}{where} ({status}); use that address as the server URL"
@@ -531,7 +534,7 @@ class HttpClient:
                 if isinstance(value, str) and value.strip():
                     text = value
                     break
-        return self.redact(clean_text(text, MAX_MESSAGE))
+        return self.scrub(text, MAX_MESSAGE)
 
     def add_secret(self, secret: str) -> None:
         """Blank out `secret` too from now on (a session token received after the client was made)."""
@@ -542,6 +545,23 @@ class HttpClient:
         for secret in self._secrets:
             text = text.replace(secret, "***")
         return text
+
+    def scrub(self, text: str, limit: int) -> str:
+        """Server text made safe to show: secrets blanked out before the cut (which would leave the start of a
+        secret behind) and again after cleaning (which could join one that control characters split)."""
+        return self.redact(clean_text(self.redact(text), limit))
+
+    def _redacted(self, data: Any) -> Any:
+        """Every string in a parsed error body with our secrets blanked out."""
+        if not self._secrets:
+            return data
+        if isinstance(data, str):
+            return self.redact(data)
+        if isinstance(data, list):
+            return [self._redacted(item) for item in data]
+        if isinstance(data, dict):
+            return {key: self._redacted(value) for key, value in data.items()}
+        return data
 
     def _exhausted(self, failure: _Retry, failures: int, what: str) -> Exception:
         if failure.kind == "network":
@@ -622,3 +642,11 @@ def _port(url: httpx.URL) -> int | None:
     if url.port is not None:
         return url.port
     return {"http": 80, "https": 443}.get(url.scheme)
+
+
+def abandon(future: asyncio.Future[Any]) -> None:
+    """Cancel a request nobody will wait for any more (a list that failed while its next page was on the way),
+    and retrieve its outcome, so that no 'exception never retrieved' warning follows."""
+    if not future.done():
+        future.cancel()
+    future.add_done_callback(lambda done: done.cancelled() or done.exception())

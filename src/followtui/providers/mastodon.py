@@ -35,6 +35,7 @@ from followtui.providers.http import (
     OnWait,
     RetryPolicy,
     Sleep,
+    abandon,
 )
 from followtui.sanitize import MAX_BIO, MAX_HANDLE, MAX_NAME, MAX_URL, clean_id, clean_int, clean_text, clean_time
 
@@ -268,44 +269,56 @@ class MastodonProvider:
             )
         if account.id in self._hides and not await self._is_me(account):
             raise self._hidden(account, name)
-        target: str = f"/api/v1/accounts/{_q(account.id)}/{name}"
-        params: dict[str, str | int] | None = {"limit": self.per_page}
-        accounts: dict[str, Profile] = {}
-        seen: set[str] = set()
-        pages = requests = 0
-        while True:
+        async def page(target: str, params: dict[str, str | int] | None) -> JsonResponse:
             try:
-                answer = await self._http.get_json(target, params=params)
+                return await self._http.get_json(target, params=params)
             except NotFoundError:
                 raise NotFoundError(
                     f"Mastodon knows no account {clean_text(account.handle, MAX_HANDLE)!r} on {self._http.host}"
                 ) from None
-            pages += 1
-            requests += answer.attempts
-            for item in self._page_items(answer, f"{name} page {pages}"):
-                accounts.setdefault(item.id, item)
-            if progress is not None:
-                progress(name, len(accounts), expected)
-            next_url = answer.links.get("next")
-            if next_url is None:
-                break
-            url = self._http.resolve(next_url)  # refuses links to another server
-            key = _canonical(url)
-            if key in seen or key == _canonical(httpx.URL(answer.url)):
-                raise IncompleteListError(
-                    f"Mastodon's {name} list links back to a page already fetched (page {pages + 1}); "
-                    "the next sync will retry"
-                )
-            seen.add(key)
-            full = _page_limit(answer.url)
-            if len(answer.data) < full:  # Mastodon links onwards only from a page holding its limit
-                raise IncompleteListError(
-                    f"Mastodon's {name} list page {pages} holds {len(answer.data)} accounts, not {full}, yet links "
-                    "to a next page: accounts went missing; the next sync will retry"
-                )
-            if pages >= MAX_PAGES:
-                raise ApiError(f"Mastodon's {name} list goes on for more than {MAX_PAGES} pages")
-            target, params = str(url), None
+
+        accounts: dict[str, Profile] = {}
+        seen: set[str] = set()
+        pages = requests = 0
+        # Each page's Link header names the next one: it is requested at once, and this page's accounts are
+        # parsed while it is in flight, off the (sequential) chain's critical path.
+        pending = asyncio.ensure_future(page(f"/api/v1/accounts/{_q(account.id)}/{name}", {"limit": self.per_page}))
+        try:
+            while True:
+                answer = await pending
+                pages += 1
+                requests += answer.attempts
+                where = f"{name} page {pages}"
+                if not isinstance(answer.data, list):
+                    self._page_items(answer, where)  # says what is wrong with it
+                next_url = answer.links.get("next")
+                if next_url is not None:
+                    url = self._http.resolve(next_url)  # refuses links to another server
+                    key = _canonical(url)
+                    if key in seen or key == _canonical(httpx.URL(answer.url)):
+                        raise IncompleteListError(
+                            f"Mastodon's {name} list links back to a page already fetched (page {pages + 1}); "
+                            "the next sync will retry"
+                        )
+                    seen.add(key)
+                    full = _page_limit(answer.url)
+                    held = len(answer.data)
+                    if held < full:  # Mastodon links onwards only from a page holding its limit
+                        raise IncompleteListError(
+                            f"Mastodon's {name} list page {pages} holds {held} accounts, not {full}, yet links "
+                            "to a next page: accounts went missing; the next sync will retry"
+                        )
+                    if pages >= MAX_PAGES:
+                        raise ApiError(f"Mastodon's {name} list goes on for more than {MAX_PAGES} pages")
+                    pending = asyncio.ensure_future(page(str(url), None))
+                for item in self._page_items(answer, where):
+                    accounts.setdefault(item.id, item)
+                if progress is not None:
+                    progress(name, len(accounts), expected)
+                if next_url is None:
+                    break
+        finally:
+            abandon(pending)  # the list failed while its next page was on the way
         if not accounts and (expected or 0) > 0 and not await self._is_me(account):
             raise self._hidden(account, name)
         return FollowList(tuple(accounts.values()), pages=pages, requests=requests)
