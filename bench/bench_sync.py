@@ -104,6 +104,7 @@ def bench_platform(platform: str, size: int, latency_ms: float, repeat: int, con
         rtt = round_trip(url, platform)
         chain = sequential_chain(platform, size, asyncio.run(own_profile_requests(url, platform)), concurrency)
         floor = chain * rtt
+        asyncio.run(one_sync(platform, url, 0, concurrency))  # warm-up: the server renders each row once
         lists = [asyncio.run(one_sync(platform, url, 0, concurrency)) for _ in range(repeat)]
         hydrated = [asyncio.run(one_sync(platform, url, 100, concurrency)) for _ in range(repeat)]
     lists_s = statistics.median(t for t, _ in lists)

@@ -33,7 +33,7 @@ import orjson
 
 from .faults import Fault, FaultPlan, Shape, cut, rebody, wrong_types
 from .ratelimit import WindowLimiter, WindowState
-from .wire import Request, Response, http_date, json_response
+from .wire import Request, Response, RowCache, http_date, json_response
 from .world import Account, World
 
 DAY = 86_400
@@ -184,6 +184,7 @@ class BlueskyApp:
         no_unauth_share: float = 0.04,
     ) -> None:
         self.world = world
+        self._rows = RowCache()
         self.limiter = WindowLimiter(rate_limit, rate_window_s, clock=world.now_ts)
         self.access_ttl_s = access_ttl_s
         self.refresh_ttl_s = refresh_ttl_s
@@ -245,6 +246,13 @@ class BlueskyApp:
                 }
             )
         return out
+
+    def _list_row(self, acc: Account, me: Account | None) -> object:
+        """A list's profileView; anonymous views of others are rendered once per profile version."""
+        if me is not None or acc.owner:
+            return self.profile_view(acc, me)
+        key = (acc.id, acc.login, acc.state, self.world.version(acc))
+        return self._rows.row(key, lambda: self.profile_view(acc, None))
 
     def profile_view(self, acc: Account, me: Account | None, *, detailed: bool = False) -> dict[str, Any]:
         """profileView (lists, `subject`) or profileViewDetailed (getProfile/getProfiles); absent, never null."""
@@ -488,7 +496,7 @@ class BlueskyApp:
             next_cursor = _encode_cursor(visible[-1][1]) if visible else _encode_cursor(pos, retry + 1)
         elif more:
             next_cursor = _encode_cursor(raw[-1][1])
-        body[key] = [self.profile_view(a, me) for a, _ in visible]
+        body[key] = [self._list_row(a, me) for a, _ in visible]
         if next_cursor is not None:
             body["cursor"] = next_cursor
         return json_response(200, body)

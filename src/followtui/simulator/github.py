@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import orjson
 
 from .faults import Fault, FaultPlan, Shape, cut, link_header, rebody, wrong_types
-from .wire import Request, Response, http_date, json_response
+from .wire import Request, Response, RowCache, http_date, json_response
 from .world import Account, World, iso
 
 DOCS = "https://docs.github.com/rest"
@@ -132,6 +132,7 @@ class GitHubApp:
         oldest_shape_share: float = 0.03,
     ) -> None:
         self.world = world
+        self._rows = RowCache()
         self.limiter = RateLimiter(rate_limit, rate_window_s, clock=world.now_ts)
         self.old_shape_share = old_shape_share
         self.oldest_shape_share = oldest_shape_share
@@ -323,7 +324,10 @@ class GitHubApp:
         start = (page - 1) * per_page
         accounts = self.world.accounts_by_id(ids[start : start + per_page])
         # Deactivated accounts keep their edges but no view shows them (pages come back short).
-        body = [self.simple_user(a, req.base_url) for a in accounts if a.active]
+        base = req.base_url
+        body = [
+            self._rows.row((a.id, a.login, base), lambda a=a: self.simple_user(a, base)) for a in accounts if a.active
+        ]
         resp = json_response(200, body, route=which)
         last = max(1, -(-len(ids) // per_page))
         if last > 1:

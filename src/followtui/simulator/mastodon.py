@@ -27,7 +27,7 @@ import orjson
 
 from .faults import Fault, FaultPlan, Shape, cut, link_header, rebody, wrong_types
 from .ratelimit import WindowLimiter, WindowState
-from .wire import Request, Response, http_date, json_response
+from .wire import Request, Response, RowCache, http_date, json_response
 from .world import Account, World
 
 LOCAL_DOMAIN = "mastodon.test"
@@ -132,6 +132,7 @@ class MastodonApp:
         limited_share: float = 0.01,
     ) -> None:
         self.world = world
+        self._rows = RowCache()
         self.limiter = WindowLimiter(rate_limit, rate_window_s, clock=world.now_ts)
         self.remote_share = remote_share
         self.hide_share = hide_share
@@ -484,7 +485,7 @@ class MastodonApp:
                 if a.active:  # filtered before the limit, as the SQL query does
                     rows.append((a, fids[i]))
                 i += 1
-        resp = json_response(200, [self.account(a, req.base_url) for a, _ in rows], route=which)
+        resp = json_response(200, [self._list_row(a, req.base_url) for a, _ in rows], route=which)
         if rows:
             carry = [("limit", raw_limit)] if raw_limit else []
             url = f"{req.base_url}{req.raw_path}?"
@@ -494,6 +495,14 @@ class MastodonApp:
             links.append(f'<{url}{urlencode([*carry, ("since_id", rows[0][1])])}>; rel="prev"')
             resp.headers.append(("Link", ", ".join(links)))
         return resp
+
+    def _list_row(self, acc: Account, base: str) -> object:
+        """A list's Account entity, rendered once per profile version (owners' live counts excepted)."""
+        if acc.owner:
+            return self.account(acc, base)
+        moved = self.moved(acc)
+        key = (acc.id, acc.login, acc.state, self.world.version(acc), base, moved.id if moved else None)
+        return self._rows.row(key, lambda: self.account(acc, base))
 
     def _statuses(self, acc: Account, req: Request) -> Response:
         """An account's statuses, newest first, paged by max_id with a Link header (limit ≤ 40): the owners' own

@@ -6,6 +6,8 @@ about as a pure function from request to response.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http import HTTPStatus
@@ -58,3 +60,22 @@ def json_response(status: int, payload: object, *, route: str = "", headers: lis
 def http_date(ts: float) -> str:
     """RFC 7231 date (`Mon, 05 Jan 2026 09:00:00 GMT`)."""
     return formatdate(ts, usegmt=True)
+
+
+class RowCache:
+    """List rows rendered once, as JSON fragments, keyed by everything they depend on.
+
+    A page of 100 accounts otherwise re-renders 100 profiles; without this the simulator, not the client,
+    sets the pace of a benchmark (two list chains share one interpreter here, not a server farm)."""
+
+    def __init__(self, limit: int = 400_000) -> None:
+        self._rows: dict[tuple[object, ...], orjson.Fragment] = {}
+        self._limit = limit
+
+    def row(self, key: tuple[object, ...], render: Callable[[], object]) -> orjson.Fragment:
+        found = self._rows.get(key)
+        if found is None:
+            if len(self._rows) >= self._limit:
+                self._rows.clear()
+            found = self._rows[key] = orjson.Fragment(orjson.dumps(render()))
+        return found

@@ -243,6 +243,10 @@ class World:
     def now_ts(self) -> int:
         return self._now
 
+    def version(self, acc: Account) -> int:
+        """Bumped whenever the account's profile changes (rename, deactivation…): what caches key on."""
+        return self._ver.get(acc.id, 0)
+
     def posts_on(self, ref: str | int | Account, day: int) -> tuple[int, ...]:
         """An owner's own posts on simulated day `day` (0 is the first day; negative ones are history), as epoch
         seconds, oldest first. A seeded schedule: the same world always posts at the same times."""
@@ -466,6 +470,7 @@ class World:
                 self._hidden_network.add(acc_id)
             else:
                 self._hidden_network.discard(acc_id)
+            self._ver[acc_id] = self._ver.get(acc_id, 0) + 1  # its profile shows hide_collections
 
     def _add_edge(self, a: int, b: int, ts: int) -> None:
         self._out.setdefault(a, {})[b] = ts
