@@ -220,7 +220,7 @@ async def test_refresh_syncs_in_a_worker_and_shows_the_new_day(live, settings):
         await pilot.pause(0.3)
         assert len(store.syncs(store.accounts()[0].key)) == days_before + 1
         truth = {str(r["id"]) for r in world.truth("octocat")["followers"]}
-        assert {r.id for r in screen.screen_data.rows["followers"]} == truth
+        assert {r.id for r in screen.screen_data.rows("followers")} == truth
 
 
 async def test_changes_from_another_process_show_up(store, settings):
@@ -372,7 +372,7 @@ async def test_follow_and_unfollow_keys_with_confirmation(tmp_path, settings, mo
                     break
             assert world.is_following("octocat", int(first.id)) and world.is_following("octocat", int(second.id))
             await pilot.pause(0.5)
-            assert first.id in {r.id for r in screen.screen_data.rows["mutuals"]}
+            assert first.id in {r.id for r in screen.screen_data.rows("mutuals")}
 
 
 async def test_history_view_shows_every_day_and_closes(store, settings):

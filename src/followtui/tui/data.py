@@ -3,12 +3,13 @@ account's timeline, and the follower trend. Rebuilt after a sync; patched in pla
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from followtui.core.analysis import PANE_TITLES, PANES, AccountData, successful_syncs
-from followtui.core.policy import Policy, judge
+from followtui.core.analysis import PANE_TITLES, PANES, AccountData, pane_ids, successful_syncs
+from followtui.core.policy import Judge, Policy
 from followtui.core.store import Store
 from followtui.models import Annotation, FollowEvent, TrackedAccount
 from followtui.tui.rows import AccountRow
@@ -17,51 +18,76 @@ from followtui.tui.rows import AccountRow
 @dataclass(slots=True)
 class ScreenData:
     data: AccountData
-    rows: dict[str, list[AccountRow]]
     timelines: dict[str, list[FollowEvent]]
     trend: list[int]
+    #: Gives each account's follow-back verdict when first asked (None: no policy).
+    judge: Judge | None = None
     panes: tuple[str, ...] = PANES
+    _rows: dict[str, list[AccountRow]] = field(default_factory=dict)
+    _shared: dict[str, AccountRow] = field(default_factory=dict)  # one row object per account, in every pane
+    _lock: threading.Lock = field(default_factory=threading.Lock)
     _index: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, store: Store, account: TrackedAccount, policy: Policy | None = None) -> ScreenData:
-        """Every pane's rows; with a policy, each account's follow-back verdict, and Fans best first."""
+    def load(
+        cls, store: Store, account: TrackedAccount, policy: Policy | None = None, first: str = "followers"
+    ) -> ScreenData:
+        """The account's data with the rows of the `first` pane; the other panes are built when first asked
+        for (`rows`), or all at once by `prepare` off the UI thread, so 100k accounts open as fast as 1k."""
         data = AccountData.load(store, account)
         snapshot = data.snapshot_sync()
         # Judged by the sync clock, so "days since the last post" means days before the data was taken.
         now = (snapshot.observed_at if snapshot else None) or datetime.now(UTC)
-        rows: dict[str, list[AccountRow]] = {}
-        shared: dict[str, AccountRow] = {}  # one row object per account, whichever panes show it
-        for pane in PANES:
-            if pane == "tricksters":
-                rows[pane] = [
-                    AccountRow.build(t.profile, data.annotation(t.profile.id), t,
-                                     judge(t.profile, policy, now=now) if policy else None)  # fmt: skip
-                    for t in data.tricksters()
-                ]
-                continue
-            pane_rows = []
-            for profile in data.pane(pane):
-                row = shared.get(profile.id)
-                if row is None:
-                    verdict = judge(profile, policy, now=now) if policy else None
-                    row = shared[profile.id] = AccountRow.build(profile, data.annotation(profile.id), None, verdict)
-                pane_rows.append(row)
-            rows[pane] = pane_rows
-        if policy is not None:
-            rows["fans"].sort(key=lambda r: r.verdict.sort_key if r.verdict else (9, 0))
         timelines: dict[str, list[FollowEvent]] = defaultdict(list)
         for event in data.events:
             timelines[event.profile_id].append(event)
         trend = [r.followers for r in successful_syncs(data.syncs)]
-        return cls(data=data, rows=rows, timelines=dict(timelines), trend=trend)
+        screen = cls(data=data, timelines=dict(timelines), trend=trend, judge=Judge(policy, now) if policy else None)
+        screen.rows(first)
+        return screen
+
+    def rows(self, pane: str) -> list[AccountRow]:
+        """The pane's rows, built on first use (Fans, the follow-back queue, best verdicts first)."""
+        with self._lock:
+            found = self._rows.get(pane)
+            if found is None:
+                found = self._rows[pane] = self._build(pane)
+            return found
+
+    def prepare(self) -> None:
+        """Build every pane's rows now (from a worker thread: switching panes then costs nothing)."""
+        for pane in self.panes:
+            self.rows(pane)
+
+    def _build(self, pane: str) -> list[AccountRow]:
+        data, judge = self.data, self.judge
+        if pane == "tricksters":
+            return [AccountRow.build(t.profile, data.annotation(t.profile.id), t, judge) for t in data.tricksters()]
+        rows = []
+        for profile in data.pane(pane):
+            row = self._shared.get(profile.id)
+            if row is None:
+                row = self._shared[profile.id] = AccountRow.build(profile, data.annotation(profile.id), None, judge)
+            rows.append(row)
+        if pane == "fans" and judge is not None:
+            rows.sort(key=lambda r: judge(r.profile).sort_key)
+        return rows
 
     @property
     def account(self) -> TrackedAccount:
         return self.data.account
 
+    def count(self, pane: str) -> int:
+        """How many accounts the pane holds, without building its rows."""
+        built = self._rows.get(pane)
+        if built is not None:
+            return len(built)
+        if pane == "tricksters":
+            return len(self.rows(pane))
+        return len(pane_ids(self.data.snapshot, pane)) if self.data.snapshot is not None else 0
+
     def title(self, pane: str) -> str:
-        return f"{PANE_TITLES[pane]} {len(self.rows[pane]):,}"
+        return f"{PANE_TITLES[pane]} {self.count(pane):,}"
 
     def relation(self, profile_id: str) -> str:
         """How this account relates to you right now, in words."""
@@ -83,14 +109,21 @@ class ScreenData:
         prefix = f"{self.account.platform}:"
         by_id = {key.removeprefix(prefix): a for key, a in changed.items() if key.startswith(prefix)}
         self.data.annotations.update(changed)
-        for pane, rows in self.rows.items():
+        with self._lock:
+            built = list(self._rows.items())
+            for pid, annotation in by_id.items():  # the one row every pane shares, then each pane's slot
+                row = self._shared.get(pid)
+                if row is not None:
+                    self._shared[pid] = row.with_annotation(annotation)
+        for pane, rows in built:
             index = self._index.get(pane)
             if index is None:
                 index = self._index[pane] = {row.id: i for i, row in enumerate(rows)}
             for pid, annotation in by_id.items():
                 i = index.get(pid)
                 if i is not None:
-                    rows[i] = rows[i].with_annotation(annotation)
+                    shared = self._shared.get(pid) if pane != "tricksters" else None
+                    rows[i] = shared if shared is not None else rows[i].with_annotation(annotation)
 
     def all_tags(self) -> list[str]:
         return sorted({t for a in self.data.annotations.values() for t in a.tags}, key=str.casefold)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from followtui.core.policy import VERDICT_ORDER, Effect, Verdict
+from followtui.core.policy import VERDICT_ORDER, Effect, Judge, Verdict
 from followtui.models import Annotation, Profile, Trickster
 
 
@@ -31,8 +31,12 @@ class AccountRow:
     trickster: Trickster | None = None
     #: Lower-cased handle, name and tags: what the filter matches, computed once.
     search_text: str = ""
-    #: The follow-back policy's verdict (None when no policy was applied).
-    verdict: Verdict | None = None
+    #: Gives the follow-back policy's verdict when first asked (None when no policy applies).
+    judge: Judge | None = None
+
+    @property
+    def verdict(self) -> Verdict | None:
+        return None if self.judge is None else self.judge(self.profile)
 
     @classmethod
     def build(
@@ -40,7 +44,7 @@ class AccountRow:
         profile: Profile,
         annotation: Annotation,
         trickster: Trickster | None = None,
-        verdict: Verdict | None = None,
+        judge: Judge | None = None,
     ) -> AccountRow:
         return cls(
             id=profile.id,
@@ -57,11 +61,11 @@ class AccountRow:
             annotation=annotation,
             trickster=trickster,
             search_text=" ".join([profile.handle, profile.display_name, *annotation.tags]).casefold(),
-            verdict=verdict,
+            judge=judge,
         )
 
     def with_annotation(self, annotation: Annotation) -> AccountRow:
-        return AccountRow.build(self.profile, annotation, self.trickster, self.verdict)
+        return AccountRow.build(self.profile, annotation, self.trickster, self.judge)
 
 
 #: Reasons that say something for or against an account (what `why:` filters on).

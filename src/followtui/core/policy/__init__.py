@@ -8,7 +8,7 @@ Headless: no Textual here.
 """
 
 from followtui.core.policy.config import POLICY_FILE, load_policy, policy_path, write_default_policy
-from followtui.core.policy.engine import judge
+from followtui.core.policy.engine import Judge, judge
 from followtui.core.policy.settings import Action, Policy
 from followtui.core.policy.toml_text import render_policy
 from followtui.core.policy.verdict import VERDICT_ORDER, Decision, Effect, Reason, Verdict, reason_doc, verdict_doc
@@ -19,6 +19,7 @@ __all__ = [
     "Action",
     "Decision",
     "Effect",
+    "Judge",
     "Policy",
     "Reason",
     "Verdict",

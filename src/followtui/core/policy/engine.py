@@ -107,3 +107,21 @@ def _decide(found: list[Finding], policy: Policy) -> tuple[Decision, int]:
     else:
         decision = _REVIEW_IT
     return decision, score
+
+
+class Judge:
+    """Verdicts worked out when first asked for, once per account: a list of 100k accounts shows a screenful,
+    so opening it judges a screenful; sorting or filtering by verdict judges the rest then."""
+
+    __slots__ = ("_memo", "now", "policy")
+
+    def __init__(self, policy: Policy, now: datetime) -> None:
+        self.policy = policy
+        self.now = now
+        self._memo: dict[str, Verdict] = {}
+
+    def __call__(self, profile: Profile) -> Verdict:
+        found = self._memo.get(profile.id)
+        if found is None or found.basis[0] is not profile:
+            found = self._memo[profile.id] = judge(profile, self.policy, now=self.now)
+        return found

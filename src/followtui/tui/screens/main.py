@@ -135,8 +135,10 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_account(self, account) -> None:  # type: ignore[no-untyped-def]
-        data = ScreenData.load(self.follow_app.store, account, self.follow_app.policy)
+        data = ScreenData.load(self.follow_app.store, account, self.follow_app.policy, first=self.pane)
         self.app.call_from_thread(self.show_data, data)
+        data.prepare()  # the other panes, while the first one is already on screen
+        gc.freeze()  # their rows too are long-lived: out of the cyclic GC's way
 
     def show_data(self, data: ScreenData) -> None:
         self.screen_data = data
@@ -157,7 +159,7 @@ class MainScreen(Screen[None]):
         if self.screen_data is None:
             return
         self.table.set_columns(TRICKSTER_COLUMNS if pane == "tricksters" else COLUMNS)
-        self.table.set_rows(self.screen_data.rows[pane])
+        self.table.set_rows(self.screen_data.rows(pane))
         self.update_detail(self.table.cursor_row)
 
     def update_detail(self, row: AccountRow | None) -> None:
@@ -298,7 +300,7 @@ class MainScreen(Screen[None]):
         if self.screen_data is None:
             return
         self.screen_data.apply_annotations(changed)
-        self.table.set_rows(self.screen_data.rows[self.pane])
+        self.table.set_rows(self.screen_data.rows(self.pane))
         self.update_detail(self.table.cursor_row)
 
     @staticmethod
