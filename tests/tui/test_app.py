@@ -414,3 +414,18 @@ async def test_verdicts_order_fans_show_their_reasons_and_filter(store, settings
         assert all(any(x.rule == rule for x in r.verdict.reasons) for r in table.visible_rows)
         await pilot.press("escape")
         assert table.row_count == len(table.visible_rows) and table.row_count > 1
+
+
+async def test_the_open_palette_offers_the_main_screens_commands(store, settings):
+    from textual.command import CommandPalette
+
+    async with FollowApp(store, settings).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        assert isinstance(pilot.app.screen, CommandPalette)
+        await pilot.press(*"show fans")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert pilot.app.screen is screen and screen.pane == "fans"

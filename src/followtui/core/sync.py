@@ -31,6 +31,7 @@ from followtui.models import (
     TrackedAccount,
 )
 from followtui.providers.base import Provider
+from followtui.sanitize import clean_text
 from followtui.providers.errors import IncompleteListError, NotFoundError, ProviderError
 
 #: How far back a first sync looks for the account's own posts, how long they are kept, and at most how many.
@@ -83,7 +84,7 @@ async def sync_account(
             finished_at=_now(),
             duration_s=time.perf_counter() - clock,
             requests=provider.requests_made,
-            message=str(exc)[:500],
+            message=clean_text(str(exc), 500),  # an exception may quote what a server sent
         )
         with contextlib.suppress(Exception):  # the original failure is what the user needs to see
             store.record_failed_sync(report)

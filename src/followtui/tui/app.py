@@ -14,6 +14,7 @@ from textual.binding import Binding
 from followtui.core.config import Settings, load_ui_state, save_ui_state
 from followtui.core.policy import load_policy
 from followtui.core.store import Store
+from followtui.sanitize import clean_text
 from followtui.core.sync import SyncOptions, SyncProgress
 from followtui.tui.commands import FollowCommands
 from followtui.tui.screens.first_run import FirstRunScreen
@@ -135,7 +136,7 @@ class FollowApp(App[str | None]):
             try:
                 asyncio.run(sync_tracked(self.store, account, options, progress))
             except Exception as exc:
-                errors.append(f"{account.label}: {exc}")
+                errors.append(f"{account.label}: {clean_text(str(exc), 500)}")
         return errors
 
     # other processes ------------------------------------------------------------------------------

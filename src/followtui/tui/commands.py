@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator, Callable
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
 
 from followtui.core.analysis import PANE_TITLES
 
@@ -14,7 +16,7 @@ class FollowCommands(Provider):
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
         from followtui.tui.screens.main import MainScreen
 
-        screen = self.app.screen
+        screen = self.screen  # the screen the palette was opened on (app.screen is the palette itself)
         if not isinstance(screen, MainScreen):
             return []
         commands: list[tuple[str, Callable[[], object], str]] = []
@@ -34,11 +36,22 @@ class FollowCommands(Provider):
 
     async def discover(self) -> AsyncIterator[DiscoveryHit]:
         for name, callback, help_text in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)
+            yield DiscoveryHit(Content(name), callback, text=name, help=help_text)
 
     async def search(self, query: str) -> AsyncIterator[Hit]:
         matcher = self.matcher(query)
         for name, callback, help_text in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+                yield Hit(score, _highlight(matcher, name), callback, text=name, help=help_text)
+
+
+def _highlight(matcher: Matcher, name: str) -> Content:
+    """The name with the matched letters styled, as plain text: account labels and tag names are the user's
+    or the network's words, never markup (Matcher.highlight would parse them as markup)."""
+    content = Content(name)
+    _, offsets = matcher.fuzzy_search.match(matcher.query, name)
+    for offset in offsets:
+        if not name[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
 from followtui.tui.screens.prompts import Prompt
+from followtui.sanitize import clean_text
 
 if TYPE_CHECKING:
     from followtui.tui.app import FollowApp
@@ -76,6 +77,6 @@ class FirstRunScreen(Screen[None]):
         try:
             account = asyncio.run(add_account(app.store, platform, handle, server=server))
         except Exception as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            self.app.call_from_thread(self.notify, clean_text(str(exc), 500), severity="error", markup=False)
             return
         self.app.call_from_thread(app.open_main, f"tracking {account.label}; press r to take the first snapshot")

@@ -453,7 +453,7 @@ class MainScreen(Screen[None]):
         try:
             results = asyncio.run(go())
         except Exception as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False, timeout=10)
+            self.app.call_from_thread(self.notify, clean_text(str(exc), 500), severity="error", markup=False, timeout=10)
             self.app.call_from_thread(self.reload)
             return
         counts: dict[str, int] = {}

@@ -7,6 +7,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
+
+from followtui.sanitize import clean_text
 from textual.widgets import Sparkline, Static
 
 from followtui.models import SyncReport, SyncStatus
@@ -32,7 +34,7 @@ def describe_sync(report: SyncReport | None) -> Text:
         text = Text(f"synced {when}: {changes}")
     else:
         text = Text(f"last sync {when} {report.status.value}: ", style="bold")
-        text.append(report.message[:120])
+        text.append(clean_text(report.message, 120))  # stored by older versions uncleaned
     return text
 
 
