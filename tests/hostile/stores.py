@@ -68,29 +68,31 @@ def hostile_annotations(profiles: dict[str, Profile]) -> dict[str, Annotation]:
     return out
 
 
-def build_hostile_store(data_dir: Path, texts: dict[str, str] = TEXTS) -> Store:
-    """Tracked github:octocat with a hostile profile per text: a baseline, then a day of changes."""
+def build_hostile_store(data_dir: Path, texts: dict[str, str] = TEXTS, account: TrackedAccount = ACCOUNT) -> Store:
+    """Tracked `account` (github:octocat) with a hostile profile per text: a baseline, then a day of changes."""
     store = Store(data_dir)
     store.ensure()
-    store.add_account(ACCOUNT)
+    store.add_account(account)
     profiles = hostile_profiles(texts)
     ids = sorted(profiles, key=int)
-    own = Profile(id="1", handle="octocat", followers_count=len(ids), following_count=len(ids) // 2, hydrated_at=T0)
+    own = Profile(
+        id=account.id, handle=account.handle, followers_count=len(ids), following_count=len(ids) // 2, hydrated_at=T0
+    )
     followers = frozenset(ids)
     following = frozenset(ids[::2])
     first = SetChanges.between(None, followers, following)
-    seen = {**profiles, "1": own}
-    _commit(store, own, first, seen, {}, T0)
+    seen = {**profiles, own.id: own}
+    _commit(store, account, own, first, seen, {}, T0)
     # A day later: every third follower left (tricksters: still there), a few came back, you followed some more.
     later = T0 + timedelta(days=1)
     left = frozenset(ids[::3])
     new_followers = followers - left
     new_following = following | frozenset(ids[1::4])
-    previous = store.snapshot(ACCOUNT.key)
+    previous = store.snapshot(account.key)
     changes = SetChanges.between(previous, new_followers, new_following)
     known = store.profiles("github")
     seen = {pid: replace(p, hydrated_at=later) for pid, p in profiles.items()}
-    _commit(store, own, changes, {**seen, "1": own}, known, later)
+    _commit(store, account, own, changes, {**seen, own.id: own}, known, later)
     wanted = hostile_annotations(profiles)
     store.annotate_many(wanted, lambda a: wanted[a.key])
     return store
@@ -98,6 +100,7 @@ def build_hostile_store(data_dir: Path, texts: dict[str, str] = TEXTS) -> Store:
 
 def _commit(
     store: Store,
+    account: TrackedAccount,
     own: Profile,
     changes: SetChanges,
     seen: dict[str, Profile],
@@ -105,7 +108,7 @@ def _commit(
     at: datetime,
 ) -> None:
     commit_snapshot(
-        store, ACCOUNT, own, changes, seen, known, {}, started=at, observed_at=at, clock=time.perf_counter(), requests=0
+        store, account, own, changes, seen, known, {}, started=at, observed_at=at, clock=time.perf_counter(), requests=0
     )
 
 
