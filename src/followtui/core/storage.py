@@ -117,6 +117,22 @@ def _keep_backup(path: Path) -> None:
     except OSError:
         return  # file systems without hard links: the atomic replace still protects the data
     os.replace(link_tmp, backup)
+    with contextlib.suppress(FileNotFoundError):  # left when both were one file already (POSIX rename does nothing)
+        link_tmp.unlink()
+
+
+def _remove_stale_temp_files(path: Path) -> None:
+    """Temp files of `path` left by a writer killed mid-write. Called only under the file's lock, so no live
+    writer owns one; without this, every crash during a write would leave a copy of the store behind."""
+    prefix, suffix = f".{path.name}.", ".tmp"
+    try:
+        with os.scandir(path.parent) as entries:
+            stale = [e.path for e in entries if e.name.startswith(prefix) and e.name.endswith(suffix)]
+    except OSError:
+        return
+    for name in stale:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -191,6 +207,7 @@ class DataFile:
         except OSError as exc:
             raise StoreWriteError(f"cannot lock {self.path}: {exc.strerror or exc}") from exc
         try:
+            _remove_stale_temp_files(self.path)
             db = TinyDB(storage=_MemoryStorage, data=self.load())
             yield db
             storage = db.storage
