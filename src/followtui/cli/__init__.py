@@ -6,7 +6,7 @@ import typer
 
 from followtui import __version__
 from followtui.cli import accounts, actions_cmd, annotate, demo, import_cmd, policy_cmd, show, sync_cmd
-from followtui.cli.context import STATE
+from followtui.cli.context import STATE, handle_errors
 from followtui.core.paths import ENV_DATA_DIR
 
 app = typer.Typer(
@@ -57,7 +57,7 @@ def root(
     if ctx.invoked_subcommand is None:
         from followtui.cli.tui import open_main_tui
 
-        open_main_tui(theme)
+        handle_errors(open_main_tui)(theme)
 
 
 def hoist_global_options(argv: list[str]) -> list[str]:

@@ -26,7 +26,9 @@ class State:
     def data_dir(self) -> Path:
         from followtui.core.paths import resolve_data_dir
 
-        return resolve_data_dir(self.data_dir_option)
+        path = resolve_data_dir(self.data_dir_option)
+        _refuse_a_file_in_the_way(path)
+        return path
 
     def store(self):  # type: ignore[no-untyped-def]
         from followtui.core.store import Store
@@ -35,6 +37,20 @@ class State:
 
 
 STATE = State()
+
+
+def _refuse_a_file_in_the_way(path: Path) -> None:
+    """A data dir that is a file (or lies under one) is the user's mistake: say so, rather than an OS error."""
+    for candidate in (path, *path.parents):
+        try:
+            if not candidate.exists():
+                continue
+        except OSError:
+            return
+        if not candidate.is_dir():
+            what = "it" if candidate == path else str(candidate)
+            raise UsageError(f"the data dir {path} cannot be used: {what} is a file, not a directory")
+        return
 
 
 def handle_errors(command: F) -> F:

@@ -27,12 +27,12 @@ def sync(
     from followtui.models import Platform
 
     store = STATE.store()
-    store.ensure()
     tracked = store.accounts()
     chosen = [find_account(tracked, ref) for ref in accounts] if accounts else tracked
-    if not chosen:
+    if not chosen:  # before creating anything: a mistyped --data-dir must not leave an empty store behind
         message("no account is tracked yet; add one with: followtui account add PLATFORM HANDLE")
         raise typer.Exit(int(ExitCode.USAGE))
+    store.ensure()
     offline = {p.value for p in Platform if p.import_only}
     skipped = [a.label for a in chosen if a.platform in offline]
     if skipped and accounts:
