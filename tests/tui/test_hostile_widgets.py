@@ -16,7 +16,6 @@ import pytest
 from rich.cells import cell_len
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.markup import MarkupError
 from textual.widgets import Tab
 
 from followtui.core.config import Settings
