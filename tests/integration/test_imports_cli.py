@@ -398,7 +398,7 @@ async def test_the_tui_opens_on_an_imported_account_and_r_skips_it(tmp_path):
         screen = app.screen
         assert isinstance(screen, MainScreen) and screen.screen_data is not None
         assert screen.screen_data.account.label == "x:me"
-        assert {row.id for row in screen.screen_data.rows["followers"]} == followers
+        assert {row.id for row in screen.screen_data.rows("followers")} == followers
         await pilot.press("r")
         for _ in range(100):
             await pilot.pause(0.05)
