@@ -115,11 +115,6 @@ def is_number(text: str) -> bool:
     return True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/export.py csv_safe leaves number-like text unquoted: a display name '+1' or '-1' is a live cell "
-    "(a spreadsheet reads it as a number formula); exempt real numbers by type, not text by float()",
-)
 def test_csv_text_cells_that_look_like_numbers_are_neutralised_too(tmp_path: Path) -> None:
     from .corpus import TEXTS
 
