@@ -4,7 +4,8 @@ from followtui.cli.output import csv_safe, to_csv, to_table
 def test_csv_neutralises_formulas():
     for risky in ('=HYPERLINK("x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "|cmd"):
         assert csv_safe(risky).startswith("'")
-    assert csv_safe("-12") == "-12" and csv_safe("plain") == "plain"
+    assert csv_safe(-12) == "-12" and csv_safe(0.5) == "0.5" and csv_safe("plain") == "plain"
+    assert csv_safe("-12") == "'-12"  # text that looks like a number is still text (a display name)
     text = to_csv([{"handle": "=evil", "tags": ["a", "=b"]}], ["handle", "tags"])
     assert text.splitlines()[1] == "'=evil,a;=b"
 

@@ -11,8 +11,9 @@ from typing import Any
 
 import httpx
 import orjson
+import pytest
 
-from followtui.core.codec import merge_profile, profile_from_doc, profile_to_doc
+from followtui.core.codec import BadDocument, merge_profile, profile_from_doc, profile_to_doc
 from followtui.models import Profile
 from followtui.providers import make_provider
 from followtui.providers.http import make_client
@@ -31,8 +32,9 @@ def test_codec_round_trip_and_old_documents():
     assert "labels" not in plain and "moved_to" not in plain  # nothing written for the common case
     old = {"key": "github:8", "id": "8", "handle": "y"}  # a store file from before these fields
     assert profile_from_doc(old) == Profile(id="8", handle="y")
-    odd = {**old, "labels": ["spam", 3, "", None], "moved_to": 42}
-    assert profile_from_doc(odd).labels == ("spam",) and profile_from_doc(odd).moved_to == ""
+    for odd in ({**old, "labels": ["spam", 3, "", None]}, {**old, "moved_to": 42}):  # no writer of ours made these
+        with pytest.raises(BadDocument):
+            profile_from_doc(odd)
 
 
 def test_a_bare_list_entry_keeps_labels_and_moved_to_a_full_profile_replaces_them():

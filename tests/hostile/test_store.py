@@ -116,10 +116,6 @@ def every(table: str, key: str, value: object) -> Mutation:
 
 
 DELETE = object()
-#: Reading hand-written documents without checking their types: core/codec.py (`*_from_doc`) and
-#: core/store.py (SnapshotFile) trust every field. Outside this campaign's boundary; each case below says what
-#: happens now. Strict: the day the codec checks its input, these pass and the mark must go.
-CODEC = pytest.mark.xfail(strict=True, reason="core/codec.py trusts field types in hand-written store files")
 
 FILE_CASES = [
     pytest.param("snapshots.json", lambda d: json.dumps(d)[:-1] + ', "x": NaN}', id="nan"),
@@ -130,7 +126,7 @@ FILE_CASES = [
 ]
 
 DOC_CASES = [
-    # what loads now (the value is ignored, or kept as the harmless thing it is)
+    # each of these either loads (a harmless value) or is the store's clear error naming the file and document
     pytest.param("snapshots.json", every("profiles", "handle", None), id="profile-handle-null"),
     pytest.param("snapshots.json", every("profiles", "created_at", 20260101), id="profile-created-int"),
     pytest.param("snapshots.json", every("profiles", "created_at", "2026-13-45"), id="profile-created-month-13"),
@@ -147,33 +143,31 @@ DOC_CASES = [
     pytest.param("snapshots.json", every("syncs", "started_at", 5), id="sync-started-int"),
     pytest.param("snapshots.json", every("accounts", "added_at", 5), id="account-added-int"),
     pytest.param("annotations.json", every("annotations", "keep", "no"), id="keep-string"),
-    # loads, but wrongly: a string where a list of ids or tags belongs is read as its characters
     pytest.param("snapshots.json", every("state", "followers", "abc"), id="state-followers-str"),
     pytest.param("annotations.json", every("annotations", "tags", "abc"), id="tags-string"),
-    # what crashes deep inside now, or loads something insane (the exception or value it gives today)
-    pytest.param("snapshots.json", every("profiles", "handle", 123), id="profile-handle-int", marks=CODEC),  # casefold
-    pytest.param("snapshots.json", every("profiles", "display_name", ["x"]), id="profile-name-list", marks=CODEC),
-    pytest.param("snapshots.json", every("profiles", "bio", {"a": 1}), id="profile-bio-object", marks=CODEC),
-    pytest.param("snapshots.json", every("profiles", "followers_count", "12"), id="profile-count-str", marks=CODEC),
-    pytest.param("snapshots.json", every("profiles", "followers_count", -5), id="profile-count-neg", marks=CODEC),
-    pytest.param("snapshots.json", every("profiles", "followers_count", 1.5), id="profile-count-float", marks=CODEC),
-    pytest.param("snapshots.json", every("profiles", "followers_count", True), id="profile-count-bool", marks=CODEC),
-    pytest.param("snapshots.json", every("profiles", "following_count", [1]), id="profile-count-list", marks=CODEC),
-    pytest.param("snapshots.json", every("profiles", "id", DELETE), id="profile-no-id", marks=CODEC),  # KeyError
-    pytest.param("snapshots.json", every("profiles", "key", 5), id="profile-key-int", marks=CODEC),  # startswith
-    pytest.param("snapshots.json", lambda d: d["profiles"].update(x=[1]), id="profile-doc-list", marks=CODEC),
-    pytest.param("snapshots.json", lambda d: d.update(profiles=[1]), id="profiles-table-list", marks=CODEC),
-    pytest.param("snapshots.json", every("state", "followers", [1, 2, None]), id="state-ids-ints", marks=CODEC),
-    pytest.param("snapshots.json", every("events", "kind", "exploded"), id="event-kind-unknown", marks=CODEC),
-    pytest.param("snapshots.json", every("events", "at", None), id="event-at-null", marks=CODEC),  # assert
-    pytest.param("snapshots.json", every("events", "at", "garbage"), id="event-at-garbage", marks=CODEC),
-    pytest.param("snapshots.json", every("syncs", "status", "weird"), id="sync-status-unknown", marks=CODEC),
-    pytest.param("snapshots.json", every("syncs", "followers", "x"), id="sync-count-str", marks=CODEC),  # int()
-    pytest.param("snapshots.json", every("syncs", "duration_s", "x"), id="sync-duration-str", marks=CODEC),
-    pytest.param("snapshots.json", every("accounts", "platform", DELETE), id="account-no-platform", marks=CODEC),
-    pytest.param("annotations.json", every("annotations", "key", DELETE), id="annotation-no-key", marks=CODEC),
-    pytest.param("annotations.json", every("annotations", "tags", [1, None]), id="tags-junk", marks=CODEC),
-    pytest.param("annotations.json", every("annotations", "note", 5), id="note-int", marks=CODEC),  # shown as 5
+    pytest.param("snapshots.json", every("profiles", "handle", 123), id="profile-handle-int"),
+    pytest.param("snapshots.json", every("profiles", "display_name", ["x"]), id="profile-name-list"),
+    pytest.param("snapshots.json", every("profiles", "bio", {"a": 1}), id="profile-bio-object"),
+    pytest.param("snapshots.json", every("profiles", "followers_count", "12"), id="profile-count-str"),
+    pytest.param("snapshots.json", every("profiles", "followers_count", -5), id="profile-count-neg"),
+    pytest.param("snapshots.json", every("profiles", "followers_count", 1.5), id="profile-count-float"),
+    pytest.param("snapshots.json", every("profiles", "followers_count", True), id="profile-count-bool"),
+    pytest.param("snapshots.json", every("profiles", "following_count", [1]), id="profile-count-list"),
+    pytest.param("snapshots.json", every("profiles", "id", DELETE), id="profile-no-id"),
+    pytest.param("snapshots.json", every("profiles", "key", 5), id="profile-key-int"),
+    pytest.param("snapshots.json", lambda d: d["profiles"].update(x=[1]), id="profile-doc-list"),
+    pytest.param("snapshots.json", lambda d: d.update(profiles=[1]), id="profiles-table-list"),
+    pytest.param("snapshots.json", every("state", "followers", [1, 2, None]), id="state-ids-ints"),
+    pytest.param("snapshots.json", every("events", "kind", "exploded"), id="event-kind-unknown"),
+    pytest.param("snapshots.json", every("events", "at", None), id="event-at-null"),
+    pytest.param("snapshots.json", every("events", "at", "garbage"), id="event-at-garbage"),
+    pytest.param("snapshots.json", every("syncs", "status", "weird"), id="sync-status-unknown"),
+    pytest.param("snapshots.json", every("syncs", "followers", "x"), id="sync-count-str"),
+    pytest.param("snapshots.json", every("syncs", "duration_s", "x"), id="sync-duration-str"),
+    pytest.param("snapshots.json", every("accounts", "platform", DELETE), id="account-no-platform"),
+    pytest.param("annotations.json", every("annotations", "key", DELETE), id="annotation-no-key"),
+    pytest.param("annotations.json", every("annotations", "tags", [1, None]), id="tags-junk"),
+    pytest.param("annotations.json", every("annotations", "note", 5), id="note-int"),
 ]
 
 
@@ -207,3 +201,33 @@ def test_hostile_documents_load_or_are_the_stores_clear_error(small_dir: Path, t
     message = load_everything(data_dir)
     assert message is None or "store file" in message
     cli_reads(data_dir)
+
+
+@pytest.mark.parametrize(
+    ("name", "mutate", "says"),
+    [
+        ("snapshots.json", every("profiles", "followers_count", "12"), "followers_count is text, not a count"),
+        ("snapshots.json", every("profiles", "followers_count", -5), "followers_count is -5, not a count"),
+        (
+            "snapshots.json",
+            every("state", "followers", "abc"),
+            "state document 'github:1': followers is not a list of text",
+        ),
+        ("snapshots.json", every("events", "kind", "exploded"), "kind is not one of"),
+        ("snapshots.json", lambda d: d.update(profiles=[1]), "its 'profiles' table is not a table of documents"),
+        ("annotations.json", every("annotations", "note", 5), "note is a whole number, not text"),
+        ("annotations.json", every("annotations", "tags", "abc"), "tags is not a list of text"),
+    ],
+)
+def test_a_wrong_typed_document_is_named_in_the_error_and_nothing_changes(
+    small_dir: Path, tmp_path: Path, name, mutate, says
+) -> None:
+    data_dir = write_variant(small_dir, tmp_path / "data", name, mutate)
+    before = {p.name: p.read_bytes() for p in data_dir.glob("*.json")}
+    message = load_everything(data_dir)
+    assert message is not None and name in message and says in message and "Nothing was changed" in message
+    writes = (("tag", "1", "x"),) if name == "annotations.json" else ()  # a tag never reads events or profiles
+    for args in (("show", "followers"), ("history",), *writes):
+        result = cli_in_process(data_dir, *args)
+        assert result.exit_code == STORE_EXIT and says in result.stderr, (args, result.stderr)
+    assert {p.name: p.read_bytes() for p in data_dir.glob("*.json")} == before

@@ -6,9 +6,10 @@ generic path is several times slower.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from followtui.models import (
     Annotation,
@@ -33,6 +34,11 @@ def iso(moment: datetime | None) -> str | None:
 def parse_iso(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
+    return _parse_text(value)
+
+
+@functools.lru_cache(maxsize=4096)  # one sync stamps thousands of profiles with the same hydrated_at
+def _parse_text(value: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value)  # 3.11 reads the trailing Z itself
     except ValueError:
@@ -74,44 +80,122 @@ def profile_to_doc(platform: str, profile: Profile) -> dict[str, Any]:
     return doc
 
 
-def _labels_from_doc(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list):
+class BadDocument(ValueError):
+    """A stored document whose fields are not what followtui writes (a hand edit, another tool, a bad disk).
+
+    The store turns it into its clear error naming the file; reading on with a wrong type would crash deep
+    inside, or show the user something false (a string of ids read as its characters)."""
+
+    def __init__(self, doc: dict[str, Any], why: str) -> None:
+        super().__init__(why)
+        self.doc = doc
+
+
+_KINDS = {
+    str: "text",
+    int: "a whole number",
+    float: "a fraction",
+    bool: "true or false",
+    list: "a list",
+    dict: "an object",
+}
+
+
+def _kind(value: object) -> str:
+    """A JSON value's type in the user's words."""
+    return "null" if value is None else _KINDS.get(type(value), "something else")
+
+
+def text_field(doc: dict[str, Any], name: str) -> str:
+    value = doc.get(name)
+    if value is None or type(value) is str:
+        return value or ""
+    raise BadDocument(doc, f"{name} is {_kind(value)}, not text")
+
+
+def key_field(doc: dict[str, Any], name: str) -> str:
+    """A field that identifies something: required, non-empty text."""
+    value = doc.get(name)
+    if type(value) is str and value:
+        return value
+    raise BadDocument(doc, f"{name} is missing" if value is None else f"{name} is {_kind(value)}, not an id")
+
+
+def count_field(doc: dict[str, Any], name: str) -> int | None:
+    value = doc.get(name)
+    if value is None or (type(value) is int and value >= 0):
+        return value
+    shown = str(value) if type(value) is int else _kind(value)
+    raise BadDocument(doc, f"{name} is {shown}, not a count")
+
+
+def flag_field(doc: dict[str, Any], name: str) -> bool | None:
+    value = doc.get(name)
+    if value is None or type(value) is bool:
+        return value
+    raise BadDocument(doc, f"{name} is {_kind(value)}, not true or false")
+
+
+def time_field(doc: dict[str, Any], name: str) -> datetime | None:
+    value = doc.get(name)
+    if value is None or value == "":
+        return None
+    moment = parse_iso(value)
+    if moment is None:
+        raise BadDocument(doc, f"{name} is {_kind(value)} that is not a time")
+    return moment
+
+
+def text_list(doc: dict[str, Any], name: str) -> tuple[str, ...]:
+    value = doc.get(name)
+    if value is None:
         return ()
-    return tuple(item for item in value if isinstance(item, str) and item)
+    if type(value) is list and all(type(item) is str and item for item in value):
+        return tuple(value)
+    raise BadDocument(doc, f"{name} is not a list of text")
 
 
-def _history_from_doc(value: Any) -> tuple[tuple[datetime, int], ...]:
-    if not isinstance(value, list):
+def time_list(doc: dict[str, Any], name: str) -> tuple[datetime, ...]:
+    value = doc.get(name)
+    times = tuple(map(parse_iso, value)) if type(value) is list else (None,)
+    if None in times:
+        raise BadDocument(doc, f"{name} is not a list of times")
+    return times  # type: ignore[return-value]  # None was ruled out just above
+
+
+def _history_from_doc(doc: dict[str, Any]) -> tuple[tuple[datetime, int], ...]:
+    value = doc.get("followers_history")
+    if value is None:
         return ()
     out = []
-    for item in value:
-        if isinstance(item, list) and len(item) == 2 and isinstance(item[1], int):
-            at = parse_iso(item[0])
-            if at is not None:
-                out.append((at, item[1]))
+    for item in value if type(value) is list else (None,):
+        at = parse_iso(item[0]) if type(item) is list and len(item) == 2 else None
+        if at is None or type(item[1]) is not int or item[1] < 0:
+            raise BadDocument(doc, "followers_history is not a list of [time, count] pairs")
+        out.append((at, item[1]))
     return tuple(out)
 
 
 def profile_from_doc(doc: dict[str, Any]) -> Profile:
     return Profile(
-        id=doc["id"],
-        handle=doc.get("handle") or "",
-        display_name=doc.get("display_name") or "",
-        bio=doc.get("bio") or "",
-        avatar_url=doc.get("avatar_url") or "",
-        url=doc.get("url") or "",
-        followers_count=doc.get("followers_count"),
-        following_count=doc.get("following_count"),
-        posts_count=doc.get("posts_count"),
-        created_at=parse_iso(doc.get("created_at")),
-        last_active_at=parse_iso(doc.get("last_active_at")),
-        private=doc.get("private"),
-        bot=doc.get("bot"),
-        default_avatar=doc.get("default_avatar"),
-        hydrated_at=parse_iso(doc.get("hydrated_at")),
-        followers_history=_history_from_doc(doc.get("followers_history")),
-        labels=_labels_from_doc(doc.get("labels")),
-        moved_to=moved if isinstance(moved := doc.get("moved_to"), str) else "",
+        id=key_field(doc, "id"),
+        handle=text_field(doc, "handle"),
+        display_name=text_field(doc, "display_name"),
+        bio=text_field(doc, "bio"),
+        avatar_url=text_field(doc, "avatar_url"),
+        url=text_field(doc, "url"),
+        followers_count=count_field(doc, "followers_count"),
+        following_count=count_field(doc, "following_count"),
+        posts_count=count_field(doc, "posts_count"),
+        created_at=time_field(doc, "created_at"),
+        last_active_at=time_field(doc, "last_active_at"),
+        private=flag_field(doc, "private"),
+        bot=flag_field(doc, "bot"),
+        default_avatar=flag_field(doc, "default_avatar"),
+        hydrated_at=time_field(doc, "hydrated_at"),
+        followers_history=_history_from_doc(doc),
+        labels=text_list(doc, "labels"),
+        moved_to=text_field(doc, "moved_to"),
     )
 
 
@@ -165,13 +249,13 @@ def account_to_doc(account: TrackedAccount) -> dict[str, Any]:
 
 def account_from_doc(doc: dict[str, Any]) -> TrackedAccount:
     return TrackedAccount(
-        platform=doc["platform"],
-        handle=doc["handle"],
-        id=doc["id"],
-        server=doc.get("server") or "",
-        token_env=doc.get("token_env") or "",
-        added_at=parse_iso(doc.get("added_at")),
-        pds=doc.get("pds") or "",
+        platform=key_field(doc, "platform"),
+        handle=key_field(doc, "handle"),
+        id=key_field(doc, "id"),
+        server=text_field(doc, "server"),
+        token_env=text_field(doc, "token_env"),
+        added_at=time_field(doc, "added_at"),
+        pds=text_field(doc, "pds"),
     )
 
 
@@ -185,15 +269,26 @@ def event_to_doc(event: FollowEvent) -> dict[str, Any]:
     }
 
 
+_Choice = TypeVar("_Choice", EventKind, SyncStatus)
+
+
+def _choice(doc: dict[str, Any], name: str, kind: type[_Choice]) -> _Choice:
+    try:
+        return kind(doc.get(name))
+    except ValueError:
+        raise BadDocument(doc, f"{name} is not one of {', '.join(k.value for k in kind)}") from None
+
+
 def event_from_doc(doc: dict[str, Any]) -> FollowEvent:
-    at = parse_iso(doc.get("at"))
-    assert at is not None
+    at = time_field(doc, "at")
+    if at is None:
+        raise BadDocument(doc, "at is missing")
     return FollowEvent(
-        account=doc["account"],
-        kind=EventKind(doc["kind"]),
-        profile_id=doc["profile_id"],
+        account=key_field(doc, "account"),
+        kind=_choice(doc, "kind", EventKind),
+        profile_id=key_field(doc, "profile_id"),
         at=at,
-        gone=doc.get("gone") or "",
+        gone=text_field(doc, "gone"),
     )
 
 
@@ -216,16 +311,19 @@ def report_to_doc(report: SyncReport) -> dict[str, Any]:
 
 
 def report_from_doc(doc: dict[str, Any]) -> SyncReport:
-    started = parse_iso(doc.get("started_at")) or datetime.fromtimestamp(0, UTC)
+    started = time_field(doc, "started_at") or datetime.fromtimestamp(0, UTC)
+    duration = doc.get("duration_s") or 0.0
+    if type(duration) not in (int, float) or not 0 <= duration < 1e9:
+        raise BadDocument(doc, "duration_s is not a number of seconds")
     return SyncReport(
-        account=doc["account"],
-        status=SyncStatus(doc["status"]),
+        account=key_field(doc, "account"),
+        status=_choice(doc, "status", SyncStatus),
         started_at=started,
-        finished_at=parse_iso(doc.get("finished_at")) or started,
-        observed_at=parse_iso(doc.get("observed_at")),
-        duration_s=float(doc.get("duration_s") or 0.0),
-        message=doc.get("message") or "",
-        **{name: int(doc.get(name) or 0) for name in _REPORT_COUNTS},
+        finished_at=time_field(doc, "finished_at") or started,
+        observed_at=time_field(doc, "observed_at"),
+        duration_s=float(duration),
+        message=text_field(doc, "message"),
+        **{name: count_field(doc, name) or 0 for name in _REPORT_COUNTS},
     )
 
 
@@ -240,8 +338,8 @@ def annotation_to_doc(annotation: Annotation) -> dict[str, Any]:
 
 def annotation_from_doc(doc: dict[str, Any]) -> Annotation:
     return Annotation(
-        key=doc["key"],
-        tags=tuple(doc.get("tags") or ()),
-        note=doc.get("note") or "",
-        keep=bool(doc.get("keep")),
+        key=key_field(doc, "key"),
+        tags=text_list(doc, "tags"),
+        note=text_field(doc, "note"),
+        keep=bool(flag_field(doc, "keep")),
     )

@@ -20,6 +20,8 @@ from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
+from followtui.sanitize import clean_text
+
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 
@@ -177,7 +179,18 @@ class DataFile:
         )
 
     def load(self) -> dict[str, Any]:
-        return read_json_file(self.path) or {}
+        data = read_json_file(self.path) or {}
+        for name, table in data.items():  # TinyDB's layout: tables of documents by id
+            if type(table) is not dict or not all(type(doc) is dict for doc in table.values()):
+                why = f"its {clean_text(name, 40)!r} table is not a table of documents"
+                raise StoreCorruptError(_corrupt_message(self.path, why))
+        return data
+
+    def bad_document(self, table: str, doc: Any, why: str) -> StoreCorruptError:
+        """The clear error for one document whose fields are not what followtui writes (see codec.BadDocument)."""
+        key = doc.get("key") or doc.get("account") if isinstance(doc, dict) else None
+        which = f"{table} document {clean_text(key, 80)!r}" if isinstance(key, str) else f"a {table} document"
+        return StoreCorruptError(_corrupt_message(self.path, f"{which}: {why}"))
 
     def mtime_ns(self) -> int:
         """Changes whenever another process commits; UIs poll it to reload."""

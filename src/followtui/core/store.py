@@ -7,7 +7,8 @@ process never rewrites (or loses) a tag.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -64,12 +65,22 @@ class SyncCommit:
     posts: tuple[datetime, ...] | None = None
 
 
+@contextlib.contextmanager
+def checked(file: DataFile, table: str) -> Iterator[None]:
+    """Reading documents of `table`: one whose fields are not what followtui writes is the file's clear error."""
+    try:
+        yield
+    except codec.BadDocument as exc:
+        raise file.bad_document(table, exc.doc, str(exc)) from None
+
+
 class SnapshotFile:
     """The parsed snapshot file. Reading the raw documents directly (no TinyDB wrapping per document) is the
     hot path at 100k accounts; each question scans one table once."""
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(self, data: dict[str, Any], source: DataFile) -> None:
         self.data = data
+        self.source = source
 
     def _docs(self, name: str) -> list[dict[str, Any]]:
         return list((self.data.get(name) or {}).values())
@@ -78,41 +89,48 @@ class SnapshotFile:
         doc = next((d for d in self._docs("state") if d.get("account") == account_key), None)
         if doc is None:
             return None
-        return Snapshot(
-            followers=frozenset(doc.get("followers") or ()),
-            following=frozenset(doc.get("following") or ()),
-            observed_at=codec.parse_iso(doc.get("observed_at")),
-            baseline_at=codec.parse_iso(doc.get("baseline_at")),
-            posts=None if doc.get("posts") is None else tuple(t for t in map(codec.parse_iso, doc["posts"]) if t),
-        )
+        with checked(self.source, "state"):
+            posts = doc.get("posts")
+            return Snapshot(
+                followers=frozenset(codec.text_list(doc, "followers")),
+                following=frozenset(codec.text_list(doc, "following")),
+                observed_at=codec.time_field(doc, "observed_at"),
+                baseline_at=codec.time_field(doc, "baseline_at"),
+                posts=None if posts is None else codec.time_list(doc, "posts"),
+            )
 
     def profiles(self, platform: str, ids: Iterable[str] | None = None) -> dict[str, Profile]:
         """Known profiles of one platform by stable id (all of them, or just `ids`)."""
         prefix = f"{platform}:"
         wanted = None if ids is None else {prefix + i for i in ids}
         out: dict[str, Profile] = {}
-        for doc in self._docs("profiles"):
-            key = doc.get("key", "")
-            if key.startswith(prefix) and (wanted is None or key in wanted):
-                out[doc["id"]] = codec.profile_from_doc(doc)
+        with checked(self.source, "profiles"):
+            for doc in self._docs("profiles"):
+                key = codec.key_field(doc, "key")
+                if key.startswith(prefix) and (wanted is None or key in wanted):
+                    profile = codec.profile_from_doc(doc)
+                    out[profile.id] = profile
         return out
 
     def gone_ids(self, platform: str) -> dict[str, str]:
         """Accounts known to be deleted/suspended/moved, with the reason."""
         prefix = f"{platform}:"
-        return {
-            doc["id"]: doc["gone"]
-            for doc in self._docs("profiles")
-            if doc.get("gone") and doc.get("key", "").startswith(prefix)
-        }
+        with checked(self.source, "profiles"):
+            return {
+                codec.key_field(doc, "id"): codec.text_field(doc, "gone")
+                for doc in self._docs("profiles")
+                if doc.get("gone") and codec.key_field(doc, "key").startswith(prefix)
+            }
 
     def events(self, account_key: str) -> list[FollowEvent]:
-        events = [codec.event_from_doc(d) for d in self._docs("events") if d.get("account") == account_key]
+        with checked(self.source, "events"):
+            events = [codec.event_from_doc(d) for d in self._docs("events") if d.get("account") == account_key]
         events.sort(key=lambda e: e.at)
         return events
 
     def syncs(self, account_key: str) -> list[SyncReport]:
-        reports = [codec.report_from_doc(d) for d in self._docs("syncs") if d.get("account") == account_key]
+        with checked(self.source, "syncs"):
+            reports = [codec.report_from_doc(d) for d in self._docs("syncs") if d.get("account") == account_key]
         reports.sort(key=lambda r: r.started_at)
         return reports
 
@@ -135,7 +153,7 @@ class Store:
     # tracked accounts -------------------------------------------------------------------------------
 
     def accounts(self) -> list[TrackedAccount]:
-        with self.snapshots.reading() as db:
+        with self.snapshots.reading() as db, checked(self.snapshots, "accounts"):
             return [codec.account_from_doc(doc) for doc in db.table("accounts").all()]
 
     def add_account(self, account: TrackedAccount) -> None:
@@ -156,7 +174,7 @@ class Store:
 
     def read(self) -> SnapshotFile:
         """One parse of the snapshot file, to answer several questions from the same version."""
-        return SnapshotFile(self.snapshots.load())
+        return SnapshotFile(self.snapshots.load(), self.snapshots)
 
     def snapshot(self, account_key: str) -> Snapshot | None:
         return self.read().snapshot(account_key)
@@ -269,14 +287,16 @@ class Store:
         with self.snapshots.reading() as db:
             doc = db.table("state").get(Query().account == account.key)
         if isinstance(doc, dict) and isinstance(doc.get("own_profile"), dict):
-            return codec.profile_from_doc(doc["own_profile"])
+            with checked(self.snapshots, "state"):
+                return codec.profile_from_doc(doc["own_profile"])
         return None
 
     # annotations ------------------------------------------------------------------------------------
 
     def annotations(self) -> dict[str, Annotation]:
         docs = (self.annotation_file.load().get("annotations") or {}).values()
-        return {doc["key"]: codec.annotation_from_doc(doc) for doc in docs}
+        with checked(self.annotation_file, "annotations"):
+            return {annotation.key: annotation for annotation in map(codec.annotation_from_doc, docs)}
 
     def annotate(self, key: str, change: Callable[[Annotation], Annotation]) -> Annotation:
         """Read-modify-write one account's annotation under the lock, so concurrent writers lose nothing."""
@@ -285,9 +305,10 @@ class Store:
     def annotate_many(self, keys: Iterable[str], change: Callable[[Annotation], Annotation]) -> dict[str, Annotation]:
         """The same change to many accounts (a bulk action on marked rows) in one locked write."""
         results: dict[str, Annotation] = {}
-        with self.annotation_file.transaction() as db:
+        with self.annotation_file.transaction() as db, checked(self.annotation_file, "annotations"):
             table = db.table("annotations")
-            current = {doc["key"]: doc for doc in table.all()}
+            # every document is checked, not just the ones changed: a write never carries a broken file on
+            current = {codec.annotation_from_doc(doc).key: doc for doc in table.all()}
             new_docs = []
             for key in dict.fromkeys(keys):
                 before = codec.annotation_from_doc(current[key]) if key in current else Annotation(key=key)

@@ -31,8 +31,8 @@ from followtui.models import (
     TrackedAccount,
 )
 from followtui.providers.base import Provider
-from followtui.sanitize import clean_text
 from followtui.providers.errors import IncompleteListError, NotFoundError, ProviderError
+from followtui.sanitize import clean_text
 
 #: How far back a first sync looks for the account's own posts, how long they are kept, and at most how many.
 POSTS_FIRST_LOOK = timedelta(days=30)
