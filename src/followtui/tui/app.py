@@ -144,6 +144,13 @@ class FollowApp(App[str | None]):
     def remember_file_times(self) -> None:
         self._file_times = (self.store.snapshots.mtime_ns(), self.store.annotation_file.mtime_ns())
 
+    def wrote_annotations(self, before_ns: int) -> None:
+        """Our own tag write needs no reload; a sync or a tag another process committed since the last look
+        still does, so only the annotation file's time moves, and only if nobody else wrote it first."""
+        snapshots_ns, annotations_ns = self._file_times
+        if before_ns == annotations_ns:
+            self._file_times = (snapshots_ns, self.store.annotation_file.mtime_ns())
+
     def check_files(self) -> None:
         """A `followtui sync` from cron, or a tag from the CLI, shows up here without a restart."""
         screen = self.screen

@@ -291,8 +291,10 @@ class MainScreen(Screen[None]):
             return
         platform = self.screen_data.account.platform
         keys = [f"{platform}:{row.id}" for row in rows]
-        changed = self.follow_app.store.annotate_many(keys, change)
-        self.follow_app.remember_file_times()
+        store = self.follow_app.store
+        before = store.annotation_file.mtime_ns()
+        changed = store.annotate_many(keys, change)
+        self.follow_app.wrote_annotations(before)
         self.apply_annotations(changed)
         self.notify(done if len(rows) == 1 else f"{done} ({len(rows)} accounts)", markup=False, timeout=2)
 
