@@ -27,6 +27,7 @@ from .terminal import (
     is_tricksters,
     press_tab,
     quit_app,
+    require_followtui,
     same_handle,
     show,
     tab_counts,
@@ -163,3 +164,15 @@ def test_typing_right_after_slash_goes_to_the_filter(tmp_path):
         ran = [prompt for prompt in ("Export this view", "Note (empty") if prompt in screen]
         assert not ran, f"the typed text ran list commands ({ran}):\n{screen}"
         assert filter_box(screen) == needle, f"the filter box should hold {needle!r}:\n{screen}"
+
+
+def test_the_welcome_screen_opens_the_demo(tmp_path):
+    """A first run with no account: `d` on the welcome screen builds the demo and opens it (this once crashed:
+    the demo command was called with typer's option defaults)."""
+    with Tmux(tmp_path, 100, 30) as term:
+        term.start([require_followtui(), "--data-dir", tmp_path / "data"], XTERM)
+        term.wait_for(lambda s: "Welcome to followtui" in s, "the welcome screen")
+        term.send("d")
+        screen = wait_main_screen(term)
+        assert "github:octocat" in screen and "mastodon:grace" in screen, screen
+        quit_app(term)

@@ -248,6 +248,16 @@ async def test_first_run_screen_without_accounts(tmp_path, settings):
     assert pilot.app.return_value == "demo"
 
 
+async def test_first_run_buttons_work_with_the_mouse(tmp_path, settings):
+    from followtui.core.store import Store
+
+    async with FollowApp(Store(tmp_path / "empty"), settings).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert await pilot.click("#demo")
+        await pilot.pause()
+    assert pilot.app.return_value == "demo"
+
+
 async def test_works_at_80x24(store, settings):
     async with FollowApp(store, settings).run_test(size=(80, 24)) as pilot:
         screen = await ready(pilot)

@@ -23,7 +23,6 @@ from followtui.cli.context import STATE, handle_errors
 from followtui.cli.output import message
 from followtui.core.exit_codes import UsageError
 
-
 #: The demo's accounts: (platform, the owner's login in the simulated world, the handle followtui tracks).
 DEMO_ACCOUNTS = (
     ("github", "octocat", "octocat"),
@@ -35,14 +34,14 @@ DEMO_ACCOUNTS = (
 @handle_errors
 def demo(
     followers: int = typer.Option(300, "--followers", min=10, max=200_000, help="size of each demo account"),
-    following: int = typer.Option(None, "--following", min=10, max=200_000, help="default: 2/3 of followers"),
+    following: int | None = typer.Option(None, "--following", min=10, max=200_000, help="default: 2/3 of followers"),
     days: int = typer.Option(6, "--days", min=1, max=60, help="simulated days of history to build"),
     seed: int = typer.Option(7, "--seed", help="the simulated network's seed"),
-    platforms: list[str] = typer.Option(
+    platforms: list[str] | None = typer.Option(
         None, "--platform", "-p", help="github, bluesky or mastodon (repeatable; default: all three)"
     ),
     headless: bool = typer.Option(False, "--headless", help="print a summary instead of opening the UI"),
-    theme: str = typer.Option(None, "--theme", help="colour theme for the terminal UI"),
+    theme: str | None = typer.Option(None, "--theme", help="colour theme for the terminal UI"),
 ) -> None:
     """The terminal UI on a simulated network with days of history, synced for real over loopback; offline.
 

@@ -44,4 +44,4 @@ def open_main_tui(theme: str | None) -> None:
     if result == "demo":
         from followtui.cli.demo import demo
 
-        demo(followers=300, following=None, days=6, seed=7, headless=False, theme=theme)
+        demo(followers=300, following=None, days=6, seed=7, platforms=None, headless=False, theme=theme)

@@ -12,8 +12,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
-from followtui.tui.screens.prompts import Prompt
 from followtui.sanitize import clean_text
+from followtui.tui.screens.prompts import Prompt
 
 if TYPE_CHECKING:
     from followtui.tui.app import FollowApp
@@ -43,8 +43,8 @@ class FirstRunScreen(Screen[None]):
             yield Button("Open the demo on a simulated network (d)", id="demo")
         yield Footer()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.run_action("add" if event.button.id == "add" else "demo")
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        await self.run_action("add" if event.button.id == "add" else "demo")
 
     def action_demo(self) -> None:
         self.app.exit(result="demo")
