@@ -69,8 +69,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                               text=True, check=True, env=env)  # fmt: skip
         tui_kib = int(done.stdout.strip().splitlines()[-1])
     n = f"{args.size:,}+{args.size:,}"
-    print(f"memory: peak RSS of a first sync of {n} accounts {sync_kib / 1024:.0f} MiB, of a resync "
-          f"{resync_kib / 1024:.0f} MiB; the UI with every pane of that account built {tui_kib / 1024:.0f} MiB")  # fmt: skip
+    print(
+        f"memory: peak RSS of a first sync of {n} accounts {sync_kib / 1024:.0f} MiB, of a resync "
+        f"{resync_kib / 1024:.0f} MiB; the UI with every pane of that account built {tui_kib / 1024:.0f} MiB"
+    )
     return {"sync_mib": sync_kib / 1024, "resync_mib": resync_kib / 1024, "tui_mib": tui_kib / 1024}
 
 

@@ -17,13 +17,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_store import ACCOUNT, commit, make_profiles  # noqa: E402
+from bench_store import ACCOUNT, commit, make_profiles
 
-from followtui.core.config import Settings  # noqa: E402
-from followtui.core.store import Store  # noqa: E402
-from followtui.tui.app import FollowApp  # noqa: E402
-from followtui.tui.screens.main import MainScreen  # noqa: E402
-from followtui.tui.widgets.account_table import AccountTable  # noqa: E402
+from followtui.core.config import Settings
+from followtui.core.store import Store
+from followtui.tui.app import FollowApp
+from followtui.tui.screens.main import MainScreen
+from followtui.tui.widgets.account_table import AccountTable
 
 
 def make_store(root: Path, size: int) -> Store:

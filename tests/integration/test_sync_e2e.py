@@ -29,7 +29,9 @@ def test_scripted_session_reproduces_truth(tmp_path, case: PlatformCase):
         assert shown.returncode == 0, shown.stderr
         data = json.loads(shown.stdout)
         assert data == show(tmp_path, "tricksters")
-        assert data["account"] == f"{case.platform}:{case.owner_handle('octocat')}" and data["count"] == len(truth.expected_tricksters())
+        assert data["account"] == f"{case.platform}:{case.owner_handle('octocat')}" and data["count"] == len(
+            truth.expected_tricksters()
+        )
         for key in ("id", "handle", "display_name", "followers_count", "following_count", "tags", "note", "keep",
                     "followed_at", "followed_back_at", "unfollowed_at"):  # fmt: skip
             assert all(key in row for row in data["rows"])
@@ -84,7 +86,9 @@ def test_add_list_and_remove_accounts(tmp_path, case: PlatformCase):
         assert case.add(tmp_path, sim).returncode == 0
         again = case.add(tmp_path, sim)
         assert again.returncode != 0 and "already tracked" in again.stderr
-        missing = run_cli(tmp_path, "account", "add", case.platform, case.owner_handle("nobody-here"), "--server", sim.url)
+        missing = run_cli(
+            tmp_path, "account", "add", case.platform, case.owner_handle("nobody-here"), "--server", sim.url
+        )
         assert missing.returncode == 8 and "Traceback" not in missing.stderr
         listing = json.loads(run_cli(tmp_path, "account", "list", "--json").stdout)
         assert [a["account"] for a in listing["accounts"]] == [label]

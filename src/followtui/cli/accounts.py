@@ -27,9 +27,7 @@ def add(
     """Track one of your accounts: looks it up once to learn its stable id."""
     from followtui.core.connect import add_account
 
-    account = asyncio.run(
-        add_account(STATE.store(), platform, handle, server=server, token_env=token_env, pds=pds)
-    )
+    account = asyncio.run(add_account(STATE.store(), platform, handle, server=server, token_env=token_env, pds=pds))
     message(f"tracking {account.label} (id {account.id}); run `followtui sync` to take the first snapshot")
 
 

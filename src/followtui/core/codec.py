@@ -169,10 +169,11 @@ def _history_from_doc(doc: dict[str, Any]) -> tuple[tuple[datetime, int], ...]:
         return ()
     out = []
     for item in value if type(value) is list else (None,):
-        at = parse_iso(item[0]) if type(item) is list and len(item) == 2 else None
-        if at is None or type(item[1]) is not int or item[1] < 0:
+        pair: list[Any] = item if type(item) is list and len(item) == 2 else [None, None]
+        at, count = parse_iso(pair[0]), pair[1]
+        if at is None or type(count) is not int or count < 0:
             raise BadDocument(doc, "followers_history is not a list of [time, count] pairs")
-        out.append((at, item[1]))
+        out.append((at, count))
     return tuple(out)
 
 
@@ -274,7 +275,7 @@ _Choice = TypeVar("_Choice", EventKind, SyncStatus)
 
 def _choice(doc: dict[str, Any], name: str, kind: type[_Choice]) -> _Choice:
     try:
-        return kind(doc.get(name))
+        return kind(str(doc.get(name)))
     except ValueError:
         raise BadDocument(doc, f"{name} is not one of {', '.join(k.value for k in kind)}") from None
 

@@ -269,6 +269,7 @@ class MastodonProvider:
             )
         if account.id in self._hides and not await self._is_me(account):
             raise self._hidden(account, name)
+
         async def page(target: str, params: dict[str, str | int] | None) -> JsonResponse:
             try:
                 return await self._http.get_json(target, params=params)

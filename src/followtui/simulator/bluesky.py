@@ -523,14 +523,11 @@ class BlueskyApp:
         for n, (ts, repost) in enumerate(entries[:limit]):
             rkey = tid(ts * 1_000_000 + n)
             uri = f"at://{did_for(acc.id)}/app.bsky.feed.post/{rkey}"
+            record = {"$type": "app.bsky.feed.post", "text": f"post {ts}", "createdAt": _iso_ms(ts), "langs": ["en"]}
             post = {
-                "uri": uri,
-                "cid": cid_for("post", acc.id, ts),
-                "author": author,
-                "record": {"$type": "app.bsky.feed.post", "text": f"post {ts}", "createdAt": _iso_ms(ts), "langs": ["en"]},
+                "uri": uri, "cid": cid_for("post", acc.id, ts), "author": author, "record": record,
                 "replyCount": 0, "repostCount": 0, "likeCount": 0, "quoteCount": 0,
-                "indexedAt": _iso_ms(ts + 1),
-                "labels": [],
+                "indexedAt": _iso_ms(ts + 1), "labels": [],
             }  # fmt: skip
             item: dict[str, Any] = {"post": post}
             if repost:  # the post is someone else's; the reason says who reposted it, and when

@@ -14,6 +14,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -325,9 +326,7 @@ class GitHubApp:
         accounts = self.world.accounts_by_id(ids[start : start + per_page])
         # Deactivated accounts keep their edges but no view shows them (pages come back short).
         base = req.base_url
-        body = [
-            self._rows.row((a.id, a.login, base), lambda a=a: self.simple_user(a, base)) for a in accounts if a.active
-        ]
+        body = [self._rows.row((a.id, a.login, base), partial(self.simple_user, a, base)) for a in accounts if a.active]
         resp = json_response(200, body, route=which)
         last = max(1, -(-len(ids) // per_page))
         if last > 1:

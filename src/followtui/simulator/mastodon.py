@@ -515,7 +515,11 @@ class MastodonApp:
         posts = self.world.post_times(acc)
         entries = sorted(
             [(_status_id(ts), ts, False) for ts in posts]
-            + [(_status_id(ts + 7), ts + 7, True) for ts in posts if boosts and ts % 3 == 0 and ts + 7 < self.world.now_ts()],
+            + [
+                (_status_id(ts + 7), ts + 7, True)
+                for ts in posts
+                if boosts and ts % 3 == 0 and ts + 7 < self.world.now_ts()
+            ],
             reverse=True,
         )  # fmt: skip
         entries = [e for e in entries if max_id is None or e[0] < max_id][:limit]
@@ -527,7 +531,9 @@ class MastodonApp:
             url = f"{base}{req.raw_path}?"
             carry = [("limit", raw_limit)] if raw_limit else []
             keep = [("exclude_reblogs", "true")] if not boosts else []
-            resp.headers.append(("Link", f'<{url}{urlencode([*carry, *keep, ("max_id", entries[-1][0])])}>; rel="next"'))
+            resp.headers.append(
+                ("Link", f'<{url}{urlencode([*carry, *keep, ("max_id", entries[-1][0])])}>; rel="next"')
+            )
         return resp
 
     def _status(self, acc: Account, sid: int, ts: int, base: str, *, reblog_of: Account | None) -> dict[str, Any]:

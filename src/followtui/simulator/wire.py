@@ -7,7 +7,6 @@ about as a pure function from request to response.
 from __future__ import annotations
 
 from collections.abc import Callable
-
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http import HTTPStatus

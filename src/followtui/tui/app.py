@@ -14,8 +14,8 @@ from textual.binding import Binding
 from followtui.core.config import Settings, load_ui_state, save_ui_state
 from followtui.core.policy import load_policy
 from followtui.core.store import Store
-from followtui.sanitize import clean_text
 from followtui.core.sync import SyncOptions, SyncProgress
+from followtui.sanitize import clean_text
 from followtui.tui.commands import FollowCommands
 from followtui.tui.screens.first_run import FirstRunScreen
 from followtui.tui.screens.help import HelpScreen

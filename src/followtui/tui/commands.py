@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from functools import partial
 
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
@@ -21,7 +22,7 @@ class FollowCommands(Provider):
             return []
         commands: list[tuple[str, Callable[[], object], str]] = []
         for binding in MainScreen.BINDINGS:
-            if binding.description and not binding.action.startswith("preset"):
+            if isinstance(binding, Binding) and binding.description and not binding.action.startswith("preset"):
                 help_text = f"key: {binding.key}"
                 commands.append((binding.description, partial(screen.run_action, binding.action), help_text))
         for pane, title in PANE_TITLES.items():

@@ -100,7 +100,10 @@ class MainScreen(Screen[None]):
         with Horizontal(id="body"):
             yield AccountTable(COLUMNS, id="list")
             yield DetailPanel(id="detail")
-        yield Input(placeholder="filter: handle, name or tag; is:skip, why:inactive… (enter keeps it, escape clears)", id="filter")
+        yield Input(
+            placeholder="filter: handle, name or tag; is:skip, why:inactive… (enter keeps it, escape clears)",
+            id="filter",
+        )
         yield StatusLine(id="status")
         yield Footer()
 
@@ -234,9 +237,8 @@ class MainScreen(Screen[None]):
     # filter and sort ------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "filter" and self.query_one("#filter", Input).has_focus:
-            return False  # a '/' typed into the filter is text
-        return True
+        # a '/' typed into the filter is text
+        return not (action == "filter" and self.query_one("#filter", Input).has_focus)
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -455,7 +457,9 @@ class MainScreen(Screen[None]):
         try:
             results = asyncio.run(go())
         except Exception as exc:
-            self.app.call_from_thread(self.notify, clean_text(str(exc), 500), severity="error", markup=False, timeout=10)
+            self.app.call_from_thread(
+                self.notify, clean_text(str(exc), 500), severity="error", markup=False, timeout=10
+            )
             self.app.call_from_thread(self.reload)
             return
         counts: dict[str, int] = {}
@@ -482,7 +486,11 @@ class MainScreen(Screen[None]):
         app = self.follow_app
         errors: list[str] = []
         try:
-            errors = app.sync_all(lambda phase, done, total: self.post_message(SyncUpdate(phase, done, total)))
+
+            def progress(phase: str, done: int, total: int | None) -> None:
+                self.post_message(SyncUpdate(phase, done, total))
+
+            errors = app.sync_all(progress)
         finally:
             self.app.call_from_thread(self.sync_finished, errors)
 

@@ -7,11 +7,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
-
-from followtui.sanitize import clean_text
 from textual.widgets import Sparkline, Static
 
 from followtui.models import SyncReport, SyncStatus
+from followtui.sanitize import clean_text
 
 
 class SyncUpdate(Message):
