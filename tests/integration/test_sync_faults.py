@@ -17,7 +17,7 @@ def snapshot_of(data_dir):
 
 
 @by_platform
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1])  # more seeds: tests/reliability/test_fault_campaign.py (make soak: 200 runs)
 def test_random_faults_exact_or_nothing(tmp_path, seed, case: PlatformCase):
     world = World.generate(seed=seed, owner="octocat", followers=250, following=180)
     # 100 a page (Mastodon 80) → 3+2 list pages and up to 100 profile requests per sync: plenty of faults

@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from filelock import FileLock, Timeout
 
@@ -144,15 +145,20 @@ async def _sync_locked(
     clock: float,
 ) -> SyncReport:
     own = await _own_profile(account, provider)
-    followers, following = await _both(provider.fetch_followers(own, progress), provider.fetch_following(own, progress))
+    stored = store.read()  # this account's part cannot change under its sync lock
+    previous = stored.snapshot(account.key)
+    # The account's own posts are read beside the lists: one round trip less on the sync's longest chain.
+    followers, following, new_posts = await _all(
+        provider.fetch_followers(own, progress),
+        provider.fetch_following(own, progress),
+        _read_own_posts(provider, own, previous),
+    )
     observed_at = provider.server_time() or _now()
     _check_complete("followers", followers, own.followers_count, options)
     _check_complete("following", following, own.following_count, options)
 
     new_followers = frozenset(p.id for p in followers.accounts)
     new_following = frozenset(p.id for p in following.accounts)
-    stored = store.read()
-    previous = stored.snapshot(account.key)
     changes = SetChanges.between(previous, new_followers, new_following)
     lost, removed = changes.lost, changes.removed
     if previous is not None:
@@ -187,7 +193,7 @@ async def _sync_locked(
         if isinstance(r, GoneAccount) and pid not in new_followers and pid not in new_following
     )
     seen.update((pid, p) for pid, p in hydrated.items() if isinstance(p, Profile))
-    posts = await _own_posts(provider, own, previous, observed_at)
+    posts = _merge_posts(previous, new_posts, observed_at)
 
     return commit_snapshot(
         store,
@@ -205,20 +211,27 @@ async def _sync_locked(
     )
 
 
-async def _own_posts(
-    provider: Provider, own: Profile, previous: Snapshot | None, observed_at: datetime
-) -> tuple[datetime, ...] | None:
-    """The account's own post times (new ones added to those kept), where the platform lists them cheaply;
-    None keeps what the store has. A nicety beside the lists: failing to read them fails nothing."""
+async def _read_own_posts(provider: Provider, own: Profile, previous: Snapshot | None) -> list[datetime] | None:
+    """The account's new post times, where the platform lists them cheaply; None when it does not or could
+    not. A nicety beside the lists: failing to read them fails nothing."""
     read = getattr(provider, "own_post_times", None)
     if read is None:
         return None
     kept = (previous.posts if previous is not None else None) or ()
-    since = kept[-1] if kept else observed_at - POSTS_FIRST_LOOK
+    since = kept[-1] if kept else (provider.server_time() or _now()) - POSTS_FIRST_LOOK
     try:
-        new = await read(own, since)
+        return list(await read(own, since))
     except ProviderError:
         return None
+
+
+def _merge_posts(
+    previous: Snapshot | None, new: list[datetime] | None, observed_at: datetime
+) -> tuple[datetime, ...] | None:
+    """The new post times added to those kept (bounded); None keeps what the store has."""
+    if new is None:
+        return None
+    kept = (previous.posts if previous is not None else None) or ()
     floor = observed_at - POSTS_KEPT
     merged = sorted({t for t in (*kept, *new) if floor <= t <= observed_at + timedelta(days=1)})
     return tuple(merged[-MAX_POSTS_KEPT:])
@@ -301,12 +314,17 @@ async def _own_profile(account: TrackedAccount, provider: Provider) -> Profile:
     return own
 
 
-async def _both(followers: Awaitable[FollowList], following: Awaitable[FollowList]) -> list[FollowList]:
-    """Both lists at once. When one fails the other is cancelled, not left running until the provider's client
-    is closed under it (its next request would fail again and print a traceback as the event loop ends)."""
-    tasks = [asyncio.ensure_future(followers), asyncio.ensure_future(following)]
+async def _all(
+    followers: Awaitable[FollowList], following: Awaitable[FollowList], posts: Awaitable[list[datetime] | None]
+) -> tuple[FollowList, FollowList, list[datetime] | None]:
+    """All at once. When one fails the others are cancelled, not left running until the provider's client is
+    closed under them (a next request would fail again and print a traceback as the event loop ends)."""
+    lists = [asyncio.ensure_future(followers), asyncio.ensure_future(following)]
+    reading = asyncio.ensure_future(posts)
+    tasks: list[asyncio.Future[Any]] = [*lists, reading]
     try:
-        return list(await asyncio.gather(*tasks))
+        await asyncio.gather(*tasks)
+        return lists[0].result(), lists[1].result(), reading.result()
     finally:
         for task in tasks:
             task.cancel()
