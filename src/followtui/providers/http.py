@@ -30,6 +30,7 @@ from followtui.providers.errors import (
     NotFoundError,
     RateLimitError,
 )
+from followtui.providers.transport import pooled_transport
 from followtui.sanitize import clean_text
 
 USER_AGENT = f"followtui/{__version__}"
@@ -121,18 +122,14 @@ def make_client(
 
     Redirects are not followed: a redirect could carry the Authorization header to another host.
     """
+    limits = httpx.Limits(
+        max_connections=max_connections, max_keepalive_connections=max_connections, keepalive_expiry=30.0
+    )
     return httpx.AsyncClient(
-        verify=_tls_context(),
         timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s or timeout_s, pool=None),
-        limits=httpx.Limits(
-            max_connections=max_connections,
-            max_keepalive_connections=max_connections,
-            keepalive_expiry=30.0,
-        ),
         headers={"User-Agent": USER_AGENT},
         follow_redirects=False,
-        http2=False,
-        transport=transport,
+        transport=transport or pooled_transport(verify=_tls_context(), limits=limits),
     )
 
 
@@ -454,10 +451,10 @@ class HttpClient:
                     data = self._redacted(orjson.loads(body))  # an error body: providers quote it
                 except orjson.JSONDecodeError:
                     data = None
-            links = {
-                rel: str(url.join(link["url"]))
+            links = {  # most Link targets are absolute already: parsing each of them again cost a tenth of a sync
+                rel: target if target.startswith(("https://", "http://")) else str(url.join(target))
                 for rel, link in response.links.items()
-                if isinstance(rel, str) and link.get("url")
+                if isinstance(rel, str) and (target := link.get("url"))
             }
             return JsonResponse(status, data, response.headers, links, str(url), attempts)
         message = self._server_message(body)
