@@ -72,17 +72,20 @@ def timed(run: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
+def checked(platform: str, url: str, expected: int) -> None:
+    """One peer run; a peer that fetched less than both whole lists would not be a fair race."""
+    fetched = SCRIPTS[platform](url)
+    if fetched != expected:
+        raise SystemExit(f"{PEER[platform]} fetched {fetched} accounts, not {expected}")
+
+
 def compare(platform: str, size: int, latency_ms: float, repeat: int, concurrency: int = 8) -> dict[str, float]:
     with simulator(platform, size, latency_ms) as url:
         rtt = round_trip(url, platform)
         floor = sequential_chain(platform, size, asyncio.run(own_profile_requests(url, platform)), concurrency) * rtt
         asyncio.run(one_sync(platform, url, 0, concurrency))  # warm-up: the server renders each row once
         ours = timed(lambda: asyncio.run(one_sync(platform, url, 0, concurrency)), repeat)
-        expected = 2 * size
-        fetched = SCRIPTS[platform](url)  # once untimed: a peer that fetched less would not be a fair race
-        if fetched != expected:
-            raise SystemExit(f"{PEER[platform]} fetched {fetched} accounts, not {expected}")
-        peer = timed(lambda: SCRIPTS[platform](url), repeat)
+        peer = timed(lambda: checked(platform, url, 2 * size), repeat)
     row = {"ours_s": ours, "peer_s": peer, "speedup": peer / ours, "floor_s": floor, "vs_floor": ours / floor}
     target = f" (target ≥ {TARGET[platform]}×)" if latency_ms >= 30 else ""
     print(f"peers {platform:8} {size:>7,} {latency_ms:>3.0f} ms: followtui {ours:7.2f} s, {PEER[platform]} "
