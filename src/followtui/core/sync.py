@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -62,6 +63,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """A sync builds ten-odd objects per account that all live until the commit; Python's cyclic GC would
+    rescan them every 700 allocations (about a seventh of a 20k sync's CPU). They hold no cycles to find."""
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], 100_000), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+
+
 async def sync_account(
     store: Store,
     account: TrackedAccount,
@@ -74,7 +87,8 @@ async def sync_account(
     started = _now()
     clock = time.perf_counter()
     try:
-        return await _sync_locked(store, account, provider, options, progress, started, clock)
+        with _fewer_collections():
+            return await _sync_locked(store, account, provider, options, progress, started, clock)
     except SuspectSyncError:
         raise
     except Exception as exc:
