@@ -17,10 +17,34 @@ from pathlib import Path
 
 from bench_sync import simulator
 
-#: Opens the UI headless on a data dir, waits until every pane is built, prints the process's peak RSS in KiB.
-TUI_PROBE = textwrap.dedent(
+#: Linux keeps a process's ru_maxrss across fork and exec, so a child of this (large) process would report our
+#: peak; VmHWM belongs to the child's own address space. Each probe prints it as its last line.
+HWM = """
+def peak_kib():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+"""
+
+#: `followtui ARGS...` in this process, then its peak on stderr.
+CLI_PROBE = HWM + textwrap.dedent(
     """
-    import asyncio, resource, sys
+    import runpy, sys
+    sys.argv = ["followtui", *sys.argv[1:]]
+    try:
+        runpy.run_module("followtui", run_name="__main__", alter_sys=True)
+    except SystemExit as done:
+        if done.code:
+            raise
+    finally:
+        print(peak_kib(), file=sys.stderr)
+    """
+)
+
+#: Opens the UI headless on a data dir, waits until every pane is built, prints its peak RSS in KiB.
+TUI_PROBE = HWM + textwrap.dedent(
+    """
+    import asyncio, sys
     from pathlib import Path
     from followtui.core.config import Settings
     from followtui.core.store import Store
@@ -36,20 +60,19 @@ TUI_PROBE = textwrap.dedent(
             while len(data._rows) < len(data.panes):
                 await asyncio.sleep(0.05)
             await pilot.pause()
-        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        print(peak_kib())
 
     asyncio.run(main())
     """
 )
 
 
-def peak_kib(command: list[str], env: dict[str, str] | None = None) -> int:
-    """Run `command` to its end and return its own peak resident size (not its parent's, nor its children's)."""
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
-        raise SystemExit(f"{command[2:4]} failed: {proc.stderr.read().decode()[-500:] if proc.stderr else ''}")
-    return usage.ru_maxrss
+def peak_kib(args: list[str], env: dict[str, str] | None = None) -> int:
+    """Run `followtui ARGS` to its end and return its own peak resident size (VmHWM)."""
+    done = subprocess.run([sys.executable, "-c", CLI_PROBE, *args], capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"{args[2:4]} failed: {done.stderr[-500:]}")
+    return int(done.stderr.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
@@ -63,8 +86,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         config.mkdir()
         subprocess.run([*cli, "--data-dir", str(data), "account", "add", "github", "octocat", "--server", url],
                        check=True, capture_output=True, env=env)  # fmt: skip
-        sync_kib = peak_kib([*cli, "--data-dir", str(data), "sync", "--hydrate", "0"], env)
-        resync_kib = peak_kib([*cli, "--data-dir", str(data), "sync", "--hydrate", "0"], env)
+        sync_kib = peak_kib(["--data-dir", str(data), "sync", "--hydrate", "0"], env)
+        resync_kib = peak_kib(["--data-dir", str(data), "sync", "--hydrate", "0"], env)
         done = subprocess.run([sys.executable, "-c", TUI_PROBE, str(data), str(config)], capture_output=True,
                               text=True, check=True, env=env)  # fmt: skip
         tui_kib = int(done.stdout.strip().splitlines()[-1])
