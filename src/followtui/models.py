@@ -7,7 +7,7 @@ persists them, analysis and the UIs read them. This module imports nothing of ou
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -95,13 +95,25 @@ class EventKind(enum.StrEnum):
     FOLLOWER_LOST = "follower_lost"
     FOLLOWING_ADDED = "following_added"
     FOLLOWING_REMOVED = "following_removed"
+    #: The account changed its handle (its stable id did not): `detail` holds "old → new". Not a follow change.
+    RENAMED = "renamed"
+
+
+class EventSource(enum.StrEnum):
+    """Where an event was seen: a sync, an offline import, an action made through followtui, a live stream."""
+
+    SYNC = "sync"
+    IMPORT = "import"
+    ACTION = "action"
+    WATCH = "watch"
 
 
 @dataclass(frozen=True, slots=True)
 class FollowEvent:
     """A change seen between two complete snapshots, stamped with the sync's time.
 
-    For `follower_lost`, `gone` names why the account vanished; empty means a real unfollow.
+    For `follower_lost`, `gone` names why the account vanished; empty means a real unfollow. `source` is
+    empty in events stored before it was kept (then a sync's, or an import's on import-only platforms).
     """
 
     account: str  # tracked account key, "platform:handle-independent id" (see TrackedAccount.key)
@@ -109,6 +121,8 @@ class FollowEvent:
     profile_id: str
     at: datetime
     gone: str = ""
+    detail: str = ""
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +154,32 @@ class SyncStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+class ChangeKind(enum.StrEnum):
+    """The event log's words for what happened, as the user asks it: "who unfollowed me?"."""
+
+    FOLLOWED_YOU = "followed_you"
+    UNFOLLOWED_YOU = "unfollowed_you"
+    GONE = "gone"
+    RENAMED = "renamed"
+    YOU_FOLLOWED = "you_followed"
+    YOU_UNFOLLOWED = "you_unfollowed"
+    REQUESTED = "requested"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One row of the event log: when, on which of your accounts, what, who (by name), and where it was seen."""
+
+    at: datetime
+    account: str  # the tracked account's label, platform:handle
+    kind: ChangeKind
+    id: str
+    handle: str
+    display_name: str = ""
+    detail: str = ""
+    source: str = EventSource.SYNC.value
+
+
 @dataclass(frozen=True, slots=True)
 class SyncReport:
     """What one sync of one account did; failed and suspect syncs change nothing else."""
@@ -160,6 +200,8 @@ class SyncReport:
     removed: int = 0
     requests: int = 0
     message: str = ""
+    #: This sync's changes by name (not stored with the report: the events are).
+    changes: tuple[Change, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +227,11 @@ class Trickster:
     unfollowed_at: datetime
     times: int = 1
     stayed_after_follow_back_s: float | None = None
+    #: You followed them while they followed you (also when you already did at the first sync: you were
+    #: mutual when they left); followed_back_at stays None when that time is unknown.
+    followed_back: bool = False
+    #: You follow them now: the fact to act on.
+    still_following: bool = False
 
 
 @dataclass(frozen=True, slots=True)

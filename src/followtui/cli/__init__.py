@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from followtui import __version__
-from followtui.cli import accounts, actions_cmd, annotate, demo, import_cmd, policy_cmd, show, sync_cmd
+from followtui.cli import accounts, actions_cmd, annotate, changes_cmd, demo, import_cmd, policy_cmd, show, sync_cmd
 from followtui.cli.context import STATE, handle_errors
 from followtui.core.paths import ENV_DATA_DIR
 
@@ -25,6 +25,7 @@ app.command("demo")(demo.demo)
 app.command("sync")(sync_cmd.sync)
 app.command("show")(show.show)
 app.command("history")(show.history)
+app.command("changes")(changes_cmd.changes)
 app.command("tag")(annotate.tag)
 app.command("untag")(annotate.untag)
 app.command("note")(annotate.note)

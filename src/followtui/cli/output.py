@@ -12,7 +12,7 @@ from typing import Any
 from followtui.core.export import csv_safe, to_csv, to_json
 
 FORMATS = ("table", "json", "csv")
-__all__ = ["FORMATS", "csv_safe", "emit", "message", "to_csv", "to_table", "write_json"]
+__all__ = ["FORMATS", "csv_safe", "emit", "message", "to_csv", "to_table", "write_json", "write_json_lines"]
 
 
 def message(text: str) -> None:
@@ -22,7 +22,14 @@ def message(text: str) -> None:
 
 
 def write_json(document: Any) -> None:
-    sys.stdout.write(to_json(document))
+    """One document on one line (the CLI contract): appended to a log, runs stay JSON Lines."""
+    sys.stdout.write(to_json(document, compact=True))
+    sys.stdout.flush()
+
+
+def write_json_lines(rows: Sequence[Any]) -> None:
+    """One JSON document per row, one per line."""
+    sys.stdout.writelines(to_json(row, compact=True) for row in rows)
     sys.stdout.flush()
 
 

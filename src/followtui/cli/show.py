@@ -11,7 +11,9 @@ from followtui.cli.output import FORMATS, emit
 from followtui.core.exit_codes import UsageError
 
 PROFILE_COLUMNS = ["handle", "display_name", "followers_count", "following_count", "ratio", "verdict", "tags", "keep"]
-TRICKSTER_COLUMNS = ["handle", "display_name", "times", "followed_at", "followed_back_at", "unfollowed_at"]
+TRICKSTER_COLUMNS = [
+    "handle", "display_name", "times", "followed_at", "followed_back", "unfollowed_at", "still_following",
+]  # fmt: skip
 HISTORY_COLUMNS = [
     "day",
     "gained",

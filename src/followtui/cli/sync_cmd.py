@@ -1,4 +1,8 @@
-"""`followtui sync`: the headless sync for cron; data on stdout, progress on stderr (on a terminal only)."""
+"""`followtui sync`: the headless sync for cron.
+
+stdout says, per account, who came, left, was gone or renamed, by name (cron mails it); `--json` makes that one
+compact line per run instead, so `>> sync.log` is JSON Lines. Progress goes to stderr, on a terminal only.
+"""
 
 from __future__ import annotations
 
@@ -17,11 +21,15 @@ from followtui.core.exit_codes import ExitCode, UsageError, exit_code_for
 @handle_errors
 def sync(
     accounts: list[str] = typer.Argument(None, help="platform:handle (default: every tracked account)"),
-    json_output: bool = typer.Option(False, "--json", help="one JSON document on stdout"),
+    json_output: bool = typer.Option(
+        False, "--json", help="one JSON line on stdout: results and changes"
+    ),
     accept_drop: bool = typer.Option(False, "--accept-drop", help="record a large sudden drop held as suspect"),
     hydrate: int = typer.Option(100, "--hydrate", min=0, help="requests to spend on full profiles (counts, bios)"),
+    no_notify: bool = typer.Option(False, "--no-notify", help="send no notification ([notify] in config.toml)"),
 ) -> None:
-    """Take a complete snapshot of each account and record what changed since the last one."""
+    """Take a complete snapshot of each account and record what changed since the last one, naming who."""
+    from followtui.core.changes import change_row
     from followtui.core.codec import iso, report_to_doc
     from followtui.core.sync import SyncOptions
     from followtui.models import Platform
@@ -45,6 +53,7 @@ def sync(
     chosen = [a for a in chosen if a.platform not in offline]
     options = SyncOptions(accept_drop=accept_drop, hydrate_budget=hydrate)
     results: list[dict[str, Any]] = []
+    changes: list[Any] = []
     worst = ExitCode.OK
     for account in chosen:
         try:
@@ -57,8 +66,14 @@ def sync(
             continue
         doc = report_to_doc(report)
         doc["account"] = account.label
+        doc["changes"] = [change_row(c) for c in report.changes]
         results.append(doc)
-        message(_summary(account.label, report))
+        changes.extend(report.changes)
+        if not json_output:
+            sys.stdout.write("\n".join(report_lines(account.label, report)) + "\n")
+            sys.stdout.flush()
+    if not no_notify:
+        _notify(changes)
     if json_output:
         document: dict[str, Any] = {"ok": worst == ExitCode.OK, "synced_at": iso(_now()), "accounts": results}
         if skipped:
@@ -117,14 +132,43 @@ class _TerminalProgress:
         self.progress.update(task, completed=done, total=total)
 
 
-def _summary(label: str, report) -> str:  # type: ignore[no-untyped-def]
+def report_lines(label: str, report) -> list[str]:  # type: ignore[no-untyped-def]
+    """The counts, then one indented line per kind of change naming who (at most ten, then "and N more")."""
+    from followtui.core.changes import named_lines
+
     if report.status.value == "baseline":
-        return (
+        return [
             f"{label}: baseline snapshot: {report.followers:,} followers, {report.following:,} following "
             f"({report.duration_s:.1f} s, {report.requests} requests)"
-        )
-    return (
+        ]
+    head = (
         f"{label}: {report.followers:,} followers (+{report.gained} -{report.lost}, {report.gone} gone), "
         f"{report.following:,} following (+{report.added} -{report.removed}) "
         f"({report.duration_s:.1f} s, {report.requests} requests)"
     )
+    return [head, *(f"  {line}" for line in named_lines(report.changes))]
+
+
+def _notify(changes: list[Any]) -> None:
+    """One message for the whole run when something in [notify] `on` happened. Whatever goes wrong here is a
+    warning: the sync is recorded already, and a notification must never fail or undo it."""
+    if not changes:
+        return
+    try:
+        warnings = _send_notification(changes)
+    except Exception as exc:
+        warnings = [f"notification not sent: {type(exc).__name__}"]  # its text might quote a URL with a secret
+    for warning in warnings:
+        message(f"warning: {warning}")
+
+
+def _send_notification(changes: list[Any]) -> list[str]:
+    from followtui.core.config import data_dir_is_explicit, load_settings, resolve_config_dir
+
+    # read only: a cron sync writes no config file
+    settings = load_settings(resolve_config_dir(STATE.data_dir, data_dir_is_explicit(STATE.data_dir_option)))
+    if not settings.notify.urls:
+        return []
+    from followtui.core.notify import notify_run
+
+    return notify_run(settings.notify, changes)

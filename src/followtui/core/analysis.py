@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
+from followtui.core.changes import changes_from_events, requests_from_journal
 from followtui.core.store import Snapshot, Store
 from followtui.models import (
     Annotation,
+    Change,
     DayHistory,
     EventKind,
     FollowEvent,
@@ -64,10 +67,13 @@ def find_tricksters(
     profiles: dict[str, Profile],
     gone: dict[str, str],
     sync_times: Sequence[datetime],
+    current_following: frozenset[str] = frozenset(),
 ) -> list[Trickster]:
     """Accounts that followed, later unfollowed, and still exist; repeat offenders and follow-back cases first.
 
-    An account that left and was back at the very next sync is a glitch, not an episode.
+    An account that left and was back at the very next sync is a glitch, not an episode. Whether you had
+    followed them back is read from your following set as it was when they left (the current set, rewound
+    through your later follow changes), so a follow-back older than the first sync counts too.
     """
     by_profile: dict[str, list[FollowEvent]] = defaultdict(list)
     for event in events:
@@ -84,6 +90,7 @@ def find_tricksters(
             continue
         episodes: list[tuple[datetime | None, datetime]] = []
         follow_backs: list[datetime] = []
+        following_changes: list[FollowEvent] = []
         start: datetime | None = None
         left_gone = False
         for event in history:
@@ -101,11 +108,15 @@ def find_tricksters(
                 start = None
             elif event.kind is EventKind.FOLLOWING_ADDED:
                 follow_backs.append(event.at)
+                following_changes.append(event)
+            elif event.kind is EventKind.FOLLOWING_REMOVED:
+                following_changes.append(event)
         if left_gone or not episodes or pid not in profiles:
             continue
         followed_at, unfollowed_at = episodes[-1]
         backs = [t for t in follow_backs if (followed_at is None or t >= followed_at) and t < unfollowed_at]
         followed_back_at = max(backs) if backs else None
+        still_following = pid in current_following
         found.append(
             Trickster(
                 profile=profiles[pid],
@@ -116,10 +127,22 @@ def find_tricksters(
                 stayed_after_follow_back_s=(
                     (unfollowed_at - followed_back_at).total_seconds() if followed_back_at else None
                 ),
+                followed_back=followed_back_at is not None
+                or _was_following(following_changes, still_following, unfollowed_at),
+                still_following=still_following,
             )
         )
     found.sort(key=lambda t: (-t.times, t.followed_back_at is None, -t.unfollowed_at.timestamp()))
     return found
+
+
+def _was_following(changes: Sequence[FollowEvent], now: bool, moment: datetime) -> bool:
+    """Whether you followed the account just before `moment`: the first change of yours at or after it says
+    what was before (an `added` means you did not yet); without one, it is as it is now."""
+    later = [e for e in changes if e.at >= moment]
+    if not later:
+        return now
+    return min(later, key=lambda e: e.at).kind is EventKind.FOLLOWING_REMOVED
 
 
 def _posts_per_sync_day(posts: Sequence[datetime], last_sync: dict[date, datetime]) -> dict[date, int]:
@@ -155,7 +178,7 @@ def day_history(
             counts["gone" if event.gone else "lost"] += 1
         elif event.kind is EventKind.FOLLOWING_ADDED:
             counts["added"] += 1
-        else:
+        elif event.kind is EventKind.FOLLOWING_REMOVED:
             counts["removed"] += 1
     for trickster in tricksters:
         days[trickster.unfollowed_at.date()]["tricksters"] += 1
@@ -230,8 +253,16 @@ class AccountData:
 
     def tricksters(self) -> list[Trickster]:
         followers = self.snapshot.followers if self.snapshot else frozenset()
+        following = self.snapshot.following if self.snapshot else frozenset()
         times = [r.observed_at for r in successful_syncs(self.syncs) if r.observed_at]
-        return find_tricksters(self.events, followers, self.profiles, self.gone, times)
+        return find_tricksters(self.events, followers, self.profiles, self.gone, times, following)
+
+    def changes(self, journal: Sequence[Mapping[str, Any]] = ()) -> list[Change]:
+        """This account's event log by name, oldest first (follow requests from the actions journal too)."""
+        rows = changes_from_events(self.account, self.events, self.profiles)
+        rows += requests_from_journal(self.account, journal)
+        rows.sort(key=lambda r: r.at)
+        return rows
 
     def history(self, since: date | None = None) -> list[DayHistory]:
         posts = self.snapshot.posts if self.snapshot is not None else None

@@ -261,13 +261,18 @@ def account_from_doc(doc: dict[str, Any]) -> TrackedAccount:
 
 
 def event_to_doc(event: FollowEvent) -> dict[str, Any]:
-    return {
+    doc = {
         "account": event.account,
         "kind": event.kind.value,
         "profile_id": event.profile_id,
         "at": iso(event.at),
         "gone": event.gone,
     }
+    if event.detail:  # written only when there is something: most events have neither
+        doc["detail"] = event.detail
+    if event.source:
+        doc["source"] = event.source
+    return doc
 
 
 _Choice = TypeVar("_Choice", EventKind, SyncStatus)
@@ -290,6 +295,8 @@ def event_from_doc(doc: dict[str, Any]) -> FollowEvent:
         profile_id=key_field(doc, "profile_id"),
         at=at,
         gone=text_field(doc, "gone"),
+        detail=text_field(doc, "detail"),
+        source=text_field(doc, "source"),
     )
 
 

@@ -25,7 +25,8 @@ ROW_FIELDS = [
 #: What a row carries when a follow-back policy judged it.
 VERDICT_FIELDS = ["verdict", "score", "verdict_summary", "reasons"]
 TRICKSTER_FIELDS = [
-    *ROW_FIELDS, "followed_at", "followed_back_at", "unfollowed_at", "times", "stayed_after_follow_back_s",
+    *ROW_FIELDS, "followed_at", "followed_back", "followed_back_at", "unfollowed_at", "times",
+    "stayed_after_follow_back_s", "still_following",
 ]  # fmt: skip
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|")
 
@@ -62,10 +63,12 @@ def profile_row(
     if trickster is not None:
         row.update(
             followed_at=iso(trickster.followed_at),
+            followed_back=trickster.followed_back,
             followed_back_at=iso(trickster.followed_back_at),
             unfollowed_at=iso(trickster.unfollowed_at),
             times=trickster.times,
             stayed_after_follow_back_s=trickster.stayed_after_follow_back_s,
+            still_following=trickster.still_following,
         )
     return row
 
@@ -95,5 +98,7 @@ def to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     return buffer.getvalue()
 
 
-def to_json(document: Any) -> str:
-    return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode() + "\n"
+def to_json(document: Any, *, compact: bool = False) -> str:
+    """Indented for a file a person opens; compact (one line) for stdout, so `>> log` stays JSON Lines."""
+    option = orjson.OPT_NON_STR_KEYS if compact else orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+    return orjson.dumps(document, option=option).decode() + "\n"

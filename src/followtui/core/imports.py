@@ -23,7 +23,7 @@ from followtui.core.exit_codes import ImportFileError, UsageError
 from followtui.core.storage import StoreBusyError
 from followtui.core.store import Store
 from followtui.core.sync import SetChanges, SyncOptions, account_lock, commit_snapshot, hold_suspect_drop
-from followtui.models import Platform, Profile, SyncReport, TrackedAccount
+from followtui.models import EventSource, Platform, Profile, SyncReport, TrackedAccount
 
 if TYPE_CHECKING:
     from followtui.providers.archives import ArchiveSnapshot
@@ -227,6 +227,7 @@ def import_snapshot(
                 clock=clock,
                 requests=0,
                 message=f"imported {snapshot.source}; dated by {describe_date(platform, date_source)}"[:500],
+                source=EventSource.IMPORT,
             )
         except BaseException:
             if created:  # the first import failed: leave no empty account behind

@@ -21,6 +21,7 @@ from followtui.core.storage import DataFile, StoreError, ensure_private_dir
 from followtui.models import (
     Annotation,
     EventKind,
+    EventSource,
     FollowEvent,
     Profile,
     SyncReport,
@@ -269,7 +270,8 @@ class Store:
             current.symmetric_difference_update({profile.id})
             state.update({"following": sorted(current)}, Query().account == account.key)
             kind = EventKind.FOLLOWING_ADDED if following else EventKind.FOLLOWING_REMOVED
-            db.table("events").insert(codec.event_to_doc(FollowEvent(account.key, kind, profile.id, at)))
+            event = FollowEvent(account.key, kind, profile.id, at, source=EventSource.ACTION.value)
+            db.table("events").insert(codec.event_to_doc(event))
             profiles = db.table("profiles")
             key = f"{account.platform}:{profile.id}"
             if not profiles.contains(Query().key == key):

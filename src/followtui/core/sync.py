@@ -18,12 +18,14 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
+from followtui.core.changes import YOU_FOLLOW_THEM, changes_from_events
 from followtui.core.codec import merge_profile
 from followtui.core.exit_codes import SuspectSyncError
 from followtui.core.storage import StoreBusyError
 from followtui.core.store import Snapshot, SnapshotFile, Store, SyncCommit
 from followtui.models import (
     EventKind,
+    EventSource,
     FollowEvent,
     FollowList,
     GoneAccount,
@@ -266,17 +268,26 @@ def commit_snapshot(
     requests: int,
     message: str = "",
     posts: tuple[datetime, ...] | None = None,
+    source: EventSource = EventSource.SYNC,
 ) -> SyncReport:
     """The step a sync and an offline import share: the profiles that changed, one event per change (at
-    observed_at), the report, and all of it committed in one store write."""
+    observed_at), the report with those changes by name, and all of it committed in one store write."""
     changed_profiles = {}
+    renames = []
     for pid, profile in seen.items():
-        merged = merge_profile(known.get(pid), profile)
-        if merged != known.get(pid):
+        before = known.get(pid)
+        merged = merge_profile(before, profile)
+        if merged != before:
             changed_profiles[pid] = merged
+            if before is not None and before.handle and merged.handle and before.handle != merged.handle:
+                renames.append((pid, f"{before.handle} → {merged.handle}"))
 
     gained, lost, added, removed = changes.gained, changes.lost, changes.added, changes.removed
-    events = _events(account.key, observed_at, gained, lost, added, removed, gone)
+    events = _events(account.key, observed_at, changes, gone, source.value)
+    events += [
+        FollowEvent(account.key, EventKind.RENAMED, pid, observed_at, detail=detail, source=source.value)
+        for pid, detail in sorted(renames)
+    ]
     report = SyncReport(
         account=account.key,
         status=SyncStatus.BASELINE if changes.baseline else SyncStatus.OK,
@@ -293,6 +304,7 @@ def commit_snapshot(
         removed=len(removed),
         requests=requests,
         message=message,
+        changes=tuple(changes_from_events(account, events, _Names(changed_profiles, known))),
     )
     store.commit_sync(
         SyncCommit(
@@ -455,19 +467,36 @@ async def _hydrate(
         return {}  # details are a nicety; the snapshot itself is complete without them
 
 
+class _Names(Mapping[str, Profile]):
+    """The newest profile of an account: this sync's when it changed, else the stored one (no copy of either)."""
+
+    def __init__(self, changed: Mapping[str, Profile], known: Mapping[str, Profile]) -> None:
+        self.changed, self.known = changed, known
+
+    def __getitem__(self, pid: str) -> Profile:
+        found = self.changed.get(pid) or self.known.get(pid)
+        if found is None:
+            raise KeyError(pid)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.changed.keys() | self.known.keys())
+
+    def __len__(self) -> int:
+        return len(self.changed.keys() | self.known.keys())
+
+
 def _events(
-    account_key: str,
-    at: datetime,
-    gained: frozenset[str],
-    lost: frozenset[str],
-    added: frozenset[str],
-    removed: frozenset[str],
-    gone: dict[str, str],
+    account_key: str, at: datetime, changes: SetChanges, gone: dict[str, str], source: str
 ) -> list[FollowEvent]:
-    events = [FollowEvent(account_key, EventKind.FOLLOWER_GAINED, pid, at) for pid in sorted(gained)]
-    events += [FollowEvent(account_key, EventKind.FOLLOWER_LOST, pid, at, gone.get(pid, "")) for pid in sorted(lost)]
-    events += [FollowEvent(account_key, EventKind.FOLLOWING_ADDED, pid, at) for pid in sorted(added)]
-    events += [
-        FollowEvent(account_key, EventKind.FOLLOWING_REMOVED, pid, at, gone.get(pid, "")) for pid in sorted(removed)
-    ]
+    def event(kind: EventKind, pid: str, gone_reason: str = "", detail: str = "") -> FollowEvent:
+        return FollowEvent(account_key, kind, pid, at, gone_reason, detail, source)
+
+    events = [event(EventKind.FOLLOWER_GAINED, pid) for pid in sorted(changes.gained)]
+    for pid in sorted(changes.lost):
+        reason = gone.get(pid, "")
+        still = not reason and pid in changes.following
+        events.append(event(EventKind.FOLLOWER_LOST, pid, reason, YOU_FOLLOW_THEM if still else ""))
+    events += [event(EventKind.FOLLOWING_ADDED, pid) for pid in sorted(changes.added)]
+    events += [event(EventKind.FOLLOWING_REMOVED, pid, gone.get(pid, "")) for pid in sorted(changes.removed)]
     return events
