@@ -16,10 +16,11 @@ def ev(kind: EventKind, pid: str, day: int, gone: str = "") -> FollowEvent:
 
 
 GAIN, LOSS, ADD = EventKind.FOLLOWER_GAINED, EventKind.FOLLOWER_LOST, EventKind.FOLLOWING_ADDED
+REMOVE = EventKind.FOLLOWING_REMOVED
 
 
-def tricksters(events, followers=frozenset(), gone=None):
-    return find_tricksters(events, frozenset(followers), PROFILES, gone or {}, SYNCS)
+def tricksters(events, followers=frozenset(), gone=None, following=frozenset()):
+    return find_tricksters(events, frozenset(followers), PROFILES, gone or {}, SYNCS, frozenset(following))
 
 
 def test_follow_followback_unfollow_timeline():
@@ -92,3 +93,36 @@ def test_posts_are_counted_on_the_day_of_the_sync_after_them():
     rows = day_history([], syncs, posts=posts)
     assert [r.posts for r in rows] == [2, 2, 0, 1]
     assert all(r.posts is None for r in day_history([], syncs))  # the platform lists no posts
+
+
+def test_followed_back_after_the_baseline_with_its_time():
+    [t] = tricksters([ev(GAIN, "a", 1), ev(ADD, "a", 2), ev(LOSS, "a", 4)], following={"a"})
+    assert (t.followed_back, t.followed_back_at, t.still_following) == (True, SYNCS[2], True)
+
+
+def test_followed_back_before_the_baseline_counts_with_no_time():
+    """Already following them at the first sync: you were mutual when they left; when is unknown."""
+    [t] = tricksters([ev(LOSS, "b", 3)], following={"b"})
+    assert (t.followed_back, t.followed_back_at, t.still_following) == (True, None, True)
+
+
+def test_never_followed_back():
+    [t] = tricksters([ev(GAIN, "c", 1), ev(LOSS, "c", 3)])
+    assert (t.followed_back, t.followed_back_at, t.still_following) == (False, None, False)
+
+
+def test_followed_at_the_baseline_then_unfollowed_them_before_they_left():
+    """You dropped them first: not mutual when they left, and you don't follow them now."""
+    [t] = tricksters([ev(REMOVE, "d", 2), ev(LOSS, "d", 4)])
+    assert (t.followed_back, t.still_following) == (False, False)
+
+
+def test_unfollowed_them_back_after_they_left():
+    """Mutual when they left (you followed since before the first sync), then you unfollowed them back."""
+    [t] = tricksters([ev(LOSS, "e", 3), ev(REMOVE, "e", 5)])
+    assert (t.followed_back, t.followed_back_at, t.still_following) == (True, None, False)
+
+
+def test_followed_them_only_after_they_left_is_not_a_follow_back():
+    [t] = tricksters([ev(GAIN, "f", 1), ev(LOSS, "f", 3), ev(ADD, "f", 5)], following={"f"})
+    assert (t.followed_back, t.followed_back_at, t.still_following) == (False, None, True)

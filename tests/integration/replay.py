@@ -86,15 +86,16 @@ class RecordedGitHub:
 
     @property
     def _everyone(self) -> list[dict[str, Any]]:
-        return recorded("github", "users_jacquev6_followers_single_page.json")["body"] + recorded(
-            "github", "users_jacquev6_following_single_page.json"
-        )["body"]
+        return (
+            recorded("github", "users_jacquev6_followers_single_page.json")["body"]
+            + recorded("github", "users_jacquev6_following_single_page.json")["body"]
+        )
 
 
 @contextmanager
 def serve(github: RecordedGitHub) -> Iterator[str]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+        def do_GET(self) -> None:
             status, body = github.answer(self.path)
             payload = json.dumps(body).encode()
             self.send_response(status)

@@ -100,7 +100,7 @@ def test_bad_kind_and_since_are_usage_errors(two_days):
 
 
 def test_the_sync_report_names_people_on_stdout(two_days):
-    _, day1, day2, _ = two_days
+    _, _, day2, _ = two_days
     lines = day2.stdout.splitlines()
     assert lines[0].startswith("github:jacquev6: 10 followers (+0 -2, 1 gone)")
     assert "  unfollowed you: regisb (you follow them), walidk (you follow them)" in lines

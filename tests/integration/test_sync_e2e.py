@@ -48,6 +48,7 @@ def test_many_days_gains_losses_gone_renames_and_history(tmp_path, case: Platfor
         assert json.loads(result.stdout)["accounts"][0]["status"] == "baseline"
         before = truth.observe()
         kinds: dict[str, int] = {}
+        renames = 0
         sleeper, mover, moved_to = (r["id"] for r in before["followers"][:3])
         for day in range(8):
             if day == 2 and case.platform != "github":  # deactivated (GitHub has no such thing): gone while
@@ -71,12 +72,32 @@ def test_many_days_gains_losses_gone_renames_and_history(tmp_path, case: Platfor
             assert report["gained"] == len(new - old)
             assert report["gone"] == len(gone_now)
             assert report["lost"] == len(old - new - gone_now)
+            named = _by_kind(report["changes"])  # the same day by name
+            assert named.get("followed_you", set()) == {case.id_of(i) for i in new - old}
+            assert named.get("unfollowed_you", set()) == {case.id_of(i) for i in old - new - gone_now}
+            assert {case.id_of(i) for i in gone_now} <= named.get("gone", set())
+            for change in report["changes"]:
+                if change["kind"] == "renamed":
+                    renames += 1
+                    assert change["detail"].endswith(" → " + change["handle"])
+                    assert change["handle"] == case.handle_of(sim, case.world_id(sim, change["id"]))
             before = now
             assert_matches_truth(tmp_path, truth, case, sim)
         assert kinds.get("delete", 0) + kinds.get("suspend", 0) > 0 and kinds.get("rename", 0) > 0
+        assert renames > 0
+        log = json.loads(run_cli(tmp_path, "changes", "--format", "json").stdout)["rows"]
+        assert sum(r["kind"] == "renamed" for r in log) == renames  # the log holds what the syncs named
+        assert all(r["source"] == "sync" for r in log)
         history = json.loads(run_cli(tmp_path, "history", "--format", "json").stdout)["days"]
         assert len(history) == 9
         assert [d["followers"] for d in history] == [len(o["followers"]) for o in truth.observations]
+
+
+def _by_kind(changes: list[dict]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for change in changes:
+        out.setdefault(change["kind"], set()).add(change["id"])
+    return out
 
 
 def test_add_list_and_remove_accounts(tmp_path, case: PlatformCase):
