@@ -57,6 +57,7 @@ async def add_account(
         raise UsageError("--pds is for Bluesky accounts only")
     draft = TrackedAccount(platform=platform, handle=handle.strip().lstrip("@"), id="", server=server,
                            token_env=token_env, pds=pds)  # fmt: skip
+    store.accounts()  # a damaged store is the clear error before any request, not after one
     provider = provider_for(draft, data_dir=store.data_dir)
     try:
         profile = await provider.lookup_self(draft.handle)

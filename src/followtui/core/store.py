@@ -139,9 +139,9 @@ class SnapshotFile:
 class Store:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
-        self.snapshots = DataFile(data_dir / SNAPSHOTS)
-        self.annotation_file = DataFile(data_dir / ANNOTATIONS)
-        self.journal_file = DataFile(data_dir / JOURNAL)
+        files = (data_dir / SNAPSHOTS, data_dir / ANNOTATIONS, data_dir / JOURNAL)
+        # siblings: a damaged file stops every command, even one that would not read it
+        self.snapshots, self.annotation_file, self.journal_file = (DataFile(p, siblings=files) for p in files)
 
     def ensure(self) -> None:
         ensure_private_dir(self.data_dir)
