@@ -460,7 +460,7 @@ class HttpClient:
         message = self._server_message(body)
         if self._is_rate_limited(status, response.headers, message):
             raise _RateLimited(response, message)
-        if status >= 500 or status == 408:
+        if _is_transient(status):
             retry_after = parse_retry_after(response.headers.get("retry-after"), self._server_now(response))
             raise _Retry(f"server error {status}", kind="server", retry_after=retry_after)
         has_auth = any(k.lower() == "authorization" for k in headers)
@@ -507,6 +507,10 @@ class HttpClient:
             return AuthError(f"{self.platform_name} needs a token for this ({status}{said})")
         if status == 404:
             return NotFoundError(f"{self.platform_name} has nothing at {what} (404{said})")
+        if status == 501:
+            return ApiError(
+                f"{self.platform_name} at {self.host} does not implement {what} (501 Not Implemented{said})"
+            )
         if 300 <= status < 400:
             location = self.scrub(response.headers.get("location", ""), 200)
             where = f" to {location}" if location else ""
@@ -623,6 +627,12 @@ class _RateLimited(Exception):
 def _server_now(response: httpx.Response, local_now: float) -> float:
     date = parse_http_date(response.headers.get("date"))
     return date.timestamp() if date is not None else local_now
+
+
+def _is_transient(status: int) -> bool:
+    """Server errors and 408 are worth retrying, except 501: the server lacks the endpoint for good (RFC 9110
+    §15.6.2), so asking again only delays the error."""
+    return (status >= 500 and status != 501) or status == 408
 
 
 def _int_header(value: str | None) -> int | None:

@@ -1,7 +1,8 @@
 """Mastodon provider: one instance's REST API, accounts keyed by their id on that instance.
 
-Lists follow `rel="next"` Link headers to their end; their pages carry full accounts (counts included), so
-list entries arrive hydrated. An account that hides its network answers 200 with `[]`: that is reported as a
+Lists follow `rel="next"` Link headers to their end, in pages as large as the server makes them (some cap
+`limit` below what is asked; see _Chain); their pages carry full accounts (counts included), so list entries
+arrive hydrated. An account that hides its network answers 200 with `[]`: that is reported as a
 HiddenListError, never returned as "nobody".
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -40,7 +41,6 @@ from followtui.providers.http import (
 from followtui.sanitize import MAX_BIO, MAX_HANDLE, MAX_NAME, MAX_URL, clean_id, clean_int, clean_text, clean_time
 
 MAX_LIMIT = 80
-DEFAULT_LIMIT = 40
 #: Pages of your own statuses read per sync at most (40 each): enough for a daily sync.
 MAX_POST_PAGES = 10
 #: A Link chain longer than this is not believed (8 million accounts at 80 a page).
@@ -270,20 +270,13 @@ class MastodonProvider:
         if account.id in self._hides and not await self._is_me(account):
             raise self._hidden(account, name)
 
-        async def page(target: str, params: dict[str, str | int] | None) -> JsonResponse:
-            try:
-                return await self._http.get_json(target, params=params)
-            except NotFoundError:
-                raise NotFoundError(
-                    f"Mastodon knows no account {clean_text(account.handle, MAX_HANDLE)!r} on {self._http.host}"
-                ) from None
-
         accounts: dict[str, Profile] = {}
-        seen: set[str] = set()
+        chain = _Chain(name, self.per_page)
         pages = requests = 0
         # Each page's Link header names the next one: it is requested at once, and this page's accounts are
         # parsed while it is in flight, off the (sequential) chain's critical path.
-        pending = asyncio.ensure_future(page(f"/api/v1/accounts/{_q(account.id)}/{name}", {"limit": self.per_page}))
+        first = f"/api/v1/accounts/{_q(account.id)}/{name}"
+        pending = asyncio.ensure_future(self._list_page(account, first, {"limit": self.per_page}))
         try:
             while True:
                 answer = await pending
@@ -293,25 +286,13 @@ class MastodonProvider:
                 if not isinstance(answer.data, list):
                     self._page_items(answer, where)  # says what is wrong with it
                 next_url = answer.links.get("next")
+                chain.check(pages, len(answer.data), answer.url, linked=next_url is not None)
                 if next_url is not None:
                     url = self._http.resolve(next_url)  # refuses links to another server
-                    key = _canonical(url)
-                    if key in seen or key == _canonical(httpx.URL(answer.url)):
-                        raise IncompleteListError(
-                            f"Mastodon's {name} list links back to a page already fetched (page {pages + 1}); "
-                            "the next sync will retry"
-                        )
-                    seen.add(key)
-                    full = _page_limit(answer.url)
-                    held = len(answer.data)
-                    if held < full:  # Mastodon links onwards only from a page holding its limit
-                        raise IncompleteListError(
-                            f"Mastodon's {name} list page {pages} holds {held} accounts, not {full}, yet links "
-                            "to a next page: accounts went missing; the next sync will retry"
-                        )
+                    chain.follow(pages, httpx.URL(answer.url), url)
                     if pages >= MAX_PAGES:
                         raise ApiError(f"Mastodon's {name} list goes on for more than {MAX_PAGES} pages")
-                    pending = asyncio.ensure_future(page(str(url), None))
+                    pending = asyncio.ensure_future(self._list_page(account, str(url), None))
                 for item in self._page_items(answer, where):
                     accounts.setdefault(item.id, item)
                 if progress is not None:
@@ -320,9 +301,27 @@ class MastodonProvider:
                     break
         finally:
             abandon(pending)  # the list failed while its next page was on the way
+        requests += await self._ask_again(account, chain)
         if not accounts and (expected or 0) > 0 and not await self._is_me(account):
             raise self._hidden(account, name)
         return FollowList(tuple(accounts.values()), pages=pages, requests=requests)
+
+    async def _list_page(self, account: Profile, target: str, params: dict[str, str | int] | None) -> JsonResponse:
+        try:
+            return await self._http.get_json(target, params=params)
+        except NotFoundError:
+            raise NotFoundError(
+                f"Mastodon knows no account {clean_text(account.handle, MAX_HANDLE)!r} on {self._http.host}"
+            ) from None
+
+    async def _ask_again(self, account: Profile, chain: _Chain) -> int:
+        """Ask once more for each page the chain left in doubt; the requests this cost."""
+        requests = 0
+        for page, held, url in chain.doubts():
+            answer = await self._list_page(account, url, None)
+            requests += answer.attempts
+            chain.settle(page, held, len(self._page_items(answer, f"{chain.name} page {page}, asked again")))
+        return requests
 
     def _page_items(self, answer: JsonResponse, where: str) -> list[Profile]:
         if not isinstance(answer.data, list):
@@ -423,12 +422,84 @@ def _q(segment: str) -> str:
     return quote(segment, safe="")
 
 
-def _page_limit(url: str) -> int:
-    """How many accounts a page that links onwards holds: its `limit` (40 when not given, at most 80)."""
-    value = httpx.URL(url).params.get("limit")
-    if value is None:
-        return DEFAULT_LIMIT
-    return min(int(value), MAX_LIMIT) if value.isdigit() and len(value) < 9 else 0
+class _Chain:
+    """What a list's pages have shown of the size this server pages by, and the refusals that follow from it.
+
+    Mastodon links on only from a page holding the `limit` asked; Pleroma, Akkoma and others cap `limit` (40 is
+    common) and link on from full pages of their cap, Pleroma from its short last page too, whose next page is
+    `[]` without a Link (apis.md section 2; pleroma:lib/pleroma/web/controller_helper.ex). So the size is
+    learnt from the first page that links on, and only checks that hold on every such server refuse a list.
+    """
+
+    def __init__(self, name: str, asked: int) -> None:
+        self.name = name
+        self.asked = asked
+        #: The size this server pages by, from the first page that linked on (and which page that was).
+        self.size: int | None = None
+        self.size_page = 0
+        self.size_url = ""
+        #: Whether `size` is certain: it is the limit asked, or a second page that linked on held it too.
+        self.confirmed = False
+        #: A page that linked on but held less than `size`: (page, held, url). Only a list's end may follow.
+        self.short: tuple[int, int, str] | None = None
+        self._urls: set[str] = set()
+        self._cursors: set[str] = set()
+
+    def check(self, page: int, held: int, url: str, *, linked: bool) -> None:
+        """Refuse a page that shows rows went missing; learn the page size from one that links on."""
+        if self.short is not None and held:  # rows after a short page that linked on: it lost some
+            self._missing(self.short[0], self.short[1], self.size)
+        if linked and not held:  # every server sends [] with no Link (apis.md: "empty page ... no Link header")
+            self._missing(page, 0, self.size)
+        if self.size is not None and held > self.size:  # a server never pages by more than it has been paging by
+            self._missing(self.size_page, self.size, held)
+        if not linked:
+            return
+        if self.size is None:
+            self.size, self.size_page, self.size_url = held, page, url
+            self.confirmed = held >= self.asked
+        elif held == self.size:
+            self.confirmed = True
+        else:
+            self.short = (page, held, url)
+
+    def follow(self, page: int, here: httpx.URL, there: httpx.URL) -> None:
+        """Refuse a link back to a page already fetched, or to a `max_id` already used (apis.md: "a repeated or
+        looping `max_id`"): pages go by Follow record id, so a cursor met twice means the chain loops."""
+        key, cursor = _canonical(there), there.params.get("max_id")
+        if key in self._urls or key == _canonical(here) or (cursor is not None and cursor in self._cursors):
+            raise IncompleteListError(
+                f"Mastodon's {self.name} list links back to a page already fetched (page {page + 1}); "
+                "the next sync will retry"
+            )
+        self._urls.add(key)
+        if cursor is not None:
+            self._cursors.add(cursor)
+
+    def doubts(self) -> list[tuple[int, int, str]]:
+        """Pages the list ended without vouching for: a page size below the limit asked that no second page
+        repeated (a cap, or rows lost from the one page that showed it), and a short page before the end."""
+        pages = []
+        if self.size is not None and not self.confirmed:
+            pages.append((self.size_page, self.size, self.size_url))
+        if self.short is not None:
+            pages.append(self.short)
+        return pages
+
+    def settle(self, page: int, held: int, again: int) -> None:
+        """A server's cap holds the same number of rows when asked the same again; lost rows seldom do."""
+        if again != held:
+            raise IncompleteListError(
+                f"Mastodon's {self.name} list page {page} held {held} accounts, then {again} when asked again: "
+                "accounts went missing; the next sync will retry"
+            )
+
+    def _missing(self, page: int, held: int, size: int | None) -> NoReturn:
+        expected = f", not {size}," if size else ""
+        raise IncompleteListError(
+            f"Mastodon's {self.name} list page {page} holds {held} accounts{expected} yet links to a next page: "
+            "accounts went missing; the next sync will retry"
+        )
 
 
 def _canonical(url: httpx.URL) -> str:

@@ -130,8 +130,17 @@ class MastodonApp:
         locked_share: float = 0.06,
         moved_share: float = 0.01,
         limited_share: float = 0.01,
+        max_page: int = MAX_LIMIT,
+        next_from_every_page: bool = False,
     ) -> None:
+        """`max_page` caps a list page below what `limit` asks (Pleroma and Akkoma page by 40 at most, and their
+        links carry the `limit` asked); `next_from_every_page` links on from every non-empty page, the short
+        last one included, as Pleroma's controllers do (Mastodon links only from a full one)."""
+        if max_page < 1:
+            raise ValueError("max_page must be at least 1")
         self.world = world
+        self.max_page = max_page
+        self.next_from_every_page = next_from_every_page
         self._rows = RowCache()
         self.limiter = WindowLimiter(rate_limit, rate_window_s, clock=world.now_ts)
         self.remote_share = remote_share
@@ -463,6 +472,7 @@ class MastodonApp:
             return json_response(200, [], route=which)  # 200 and no Link, as for an empty list
         raw_limit = req.arg("limit")
         limit = DEFAULT_LIMIT if not raw_limit else min(abs(_int(raw_limit)), MAX_LIMIT) or 1
+        limit = min(limit, self.max_page)
         max_id, since_id, min_id = (_int(req.arg(k) or "0") or None for k in ("max_id", "since_id", "min_id"))
         ids = self.world.follower_ids(acc) if inbound else self.world.following_ids(acc)
         fids = self.world.follow_record_ids(acc, inbound=inbound)
@@ -490,7 +500,7 @@ class MastodonApp:
             carry = [("limit", raw_limit)] if raw_limit else []
             url = f"{req.base_url}{req.raw_path}?"
             links = []
-            if len(rows) == limit:
+            if len(rows) == limit or self.next_from_every_page:
                 links.append(f'<{url}{urlencode([*carry, ("max_id", rows[-1][1])])}>; rel="next"')
             links.append(f'<{url}{urlencode([*carry, ("since_id", rows[0][1])])}>; rel="prev"')
             resp.headers.append(("Link", ", ".join(links)))
