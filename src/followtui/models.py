@@ -54,6 +54,8 @@ class Profile:
     labels: tuple[str, ...] = ()
     #: The account it moved to (Mastodon `moved`), as that account's handle; empty when it has not moved.
     moved_to: str = ""
+    #: How often it posts: posts a day over its recent posts or public events; None when not looked up.
+    posts_per_day: float | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -63,6 +65,27 @@ class Profile:
         if self.followers_count == 0:
             return None if self.following_count == 0 else float(self.following_count)
         return self.following_count / self.followers_count
+
+
+class InteractionKind(enum.StrEnum):
+    """How someone engaged with you: on your posts (Bluesky, Mastodon) or your repositories (GitHub)."""
+
+    REPLY = "reply"
+    MENTION = "mention"
+    LIKE = "like"
+    REPOST = "repost"
+    STAR = "star"
+    FORK = "fork"
+    ISSUE = "issue"
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction:
+    """One act of someone towards you, with its time (None when the platform does not say when)."""
+
+    profile: Profile
+    kind: InteractionKind
+    at: datetime | None
 
 
 class GoneReason(enum.StrEnum):

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from followtui.models import FollowList, GoneAccount, Profile
+from followtui.models import FollowList, GoneAccount, Interaction, Profile
 
 #: Called with (list name, accounts fetched so far, expected total or None) as pages arrive.
 Progress = Callable[[str, int, "int | None"], None]
@@ -56,3 +56,13 @@ class Provider(Protocol):
         """How many HTTP requests this provider has sent (for reports and benchmarks)."""
 
     async def aclose(self) -> None: ...
+
+
+class ReadsInteractions(Protocol):
+    """A platform where people's engagement with you can be read: replies, mentions, likes and reposts of your
+    recent posts (Bluesky, Mastodon); stars, forks and issues on your repositories (GitHub)."""
+
+    async def interactions(self, account: Profile, since: datetime, budget: int) -> list[Interaction]:
+        """Every interaction with `account`'s recent posts or repositories since `since`, spending at most
+        `budget` requests (newest posts first; what the budget did not reach is left out, never guessed)."""
+
