@@ -5,7 +5,18 @@ from __future__ import annotations
 import typer
 
 from followtui import __version__
-from followtui.cli import accounts, actions_cmd, annotate, changes_cmd, demo, import_cmd, policy_cmd, show, sync_cmd
+from followtui.cli import (
+    accounts,
+    actions_cmd,
+    annotate,
+    changes_cmd,
+    demo,
+    import_cmd,
+    notify_cmd,
+    policy_cmd,
+    show,
+    sync_cmd,
+)
 from followtui.cli.context import STATE, handle_errors
 from followtui.core.paths import ENV_DATA_DIR
 
@@ -33,6 +44,7 @@ app.command("keep")(annotate.keep)
 app.command("follow")(actions_cmd.follow)
 app.command("unfollow")(actions_cmd.unfollow)
 app.command("undo")(actions_cmd.undo)
+app.command("notify")(notify_cmd.notify)
 
 
 def _version(value: bool) -> None:

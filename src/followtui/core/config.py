@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from followtui.core.notify import DEFAULT_NOTIFY_ON, NOTIFY_KINDS, NotifySettings, mask_url
 from followtui.core.paths import ENV_DATA_DIR
 from followtui.core.storage import (
     FILE_MODE,
@@ -40,6 +41,7 @@ MAX_PRESET_TAGS = 9  # keys 1–9
 MAX_TAG = 64  # the same bound as `followtui tag`
 MAX_HYDRATE_BUDGET = 100_000
 MAX_KEY_NAME = 40
+MAX_NOTIFY_URL = 2_000
 
 _BINDING_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,63}")
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
@@ -69,6 +71,15 @@ DEFAULT_CONFIG_TEXT = """\
 # Follows and unfollows per platform per day, and seconds between two of them (safety rails for bulk actions).
 # daily_cap = 200
 # pacing_s = 1.0
+
+[notify]
+# After `followtui sync`: one message when something listed in "on" happened (`--no-notify` skips it;
+# `followtui notify --test` tries the URLs). URLs are Apprise URLs (https://github.com/caronc/apprise/wiki):
+# ntfy, e-mail, Telegram, Matrix, Discord, Slack, webhooks… They may hold passwords: keep this file private.
+# urls = ["ntfy://my-topic", "mailto://user:pass@example.org"]
+# What is worth a message: followed_you, unfollowed_you, gone, renamed, you_followed, you_unfollowed,
+# requested, and trickster (someone you follow unfollowed you).
+# on = ["unfollowed_you", "gone", "trickster"]
 """
 
 
@@ -85,6 +96,8 @@ class Settings:
     daily_cap: int = DEFAULT_DAILY_CAP
     #: Seconds between two follow/unfollow requests, so a bulk action does not look like a bot.
     pacing_s: float = DEFAULT_PACING_S
+    #: Where a sync's message goes and what is worth one ([notify]; no URLs means no messages).
+    notify: NotifySettings = field(default_factory=NotifySettings)
     problems: tuple[str, ...] = ()
 
     @property
@@ -184,7 +197,13 @@ def _type_name(value: object) -> str:
 
 def _parse(data: dict[str, Any], report: _Reporter) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    sections = {"keys": _parse_keys, "tags": _parse_tags, "sync": _parse_sync, "actions": _parse_actions}
+    sections = {
+        "keys": _parse_keys,
+        "tags": _parse_tags,
+        "sync": _parse_sync,
+        "actions": _parse_actions,
+        "notify": _parse_notify,
+    }
     for key, value in data.items():
         if key == "theme":
             theme = _parse_theme(value, report)
@@ -196,7 +215,7 @@ def _parse(data: dict[str, Any], report: _Reporter) -> dict[str, Any]:
                 continue
             values.update(sections[key](value, report))
         else:
-            report(quote(key), "unknown setting, ignored (known: theme, [keys], [tags], [sync], [actions])")
+            report(quote(key), "unknown setting, ignored (known: theme, [keys], [tags], [sync], [actions], [notify])")
     return values
 
 
@@ -336,3 +355,58 @@ def _parse_actions(table: dict[str, Any], report: _Reporter) -> dict[str, Any]:
         else:
             report(f"[actions] {quote(key)}", "unknown setting, ignored (known: daily_cap, pacing_s)")
     return values
+
+
+def _parse_notify(table: dict[str, Any], report: _Reporter) -> dict[str, Any]:
+    urls: tuple[str, ...] = ()
+    on = DEFAULT_NOTIFY_ON
+    for key, value in table.items():
+        if key == "urls":
+            if isinstance(value, list):
+                urls = _notify_urls(value, report)
+            else:
+                report("[notify] urls", f"should be a list of Apprise URLs, found {_type_name(value)}; ignored")
+        elif key == "on":
+            if isinstance(value, list):
+                on = _notify_on(value, report)
+            else:
+                report("[notify] on", f"should be a list of kinds, found {_type_name(value)}; using the default")
+        else:
+            report(f"[notify] {quote(key)}", "unknown setting, ignored (known: urls, on)")
+    return {"notify": NotifySettings(urls=urls, on=on)}
+
+
+def _notify_urls(items: list[Any], report: _Reporter) -> tuple[str, ...]:
+    """The URLs as written; a problem shows one only masked, since URLs carry passwords and tokens."""
+    urls: list[str] = []
+    for position, item in enumerate(items, start=1):
+        where = f"[notify] urls item {position}"
+        if not isinstance(item, str):
+            report(where, f"should be a string, found {_type_name(item)}; skipped")
+            continue
+        url = item.strip()
+        if not url:
+            report(where, "is empty; skipped")
+        elif len(url) > MAX_NOTIFY_URL or not url.isprintable() or "://" not in url:
+            report(where, f"{quote(mask_url(url))} is not an Apprise URL like ntfy://topic; skipped")
+        elif url in urls:
+            report(where, f"{quote(mask_url(url))} is listed twice; skipped")
+        else:
+            urls.append(url)
+    return tuple(urls)
+
+
+def _notify_on(items: list[Any], report: _Reporter) -> frozenset[str]:
+    kinds: set[str] = set()
+    for position, item in enumerate(items, start=1):
+        where = f"[notify] on item {position}"
+        if not isinstance(item, str):
+            report(where, f"should be a string, found {_type_name(item)}; skipped")
+        elif item.strip().lower() in NOTIFY_KINDS:
+            kinds.add(item.strip().lower())
+        else:
+            report(where, f"unknown kind {quote(item)}, ignored (known: {', '.join(NOTIFY_KINDS)})")
+    if items and not kinds:
+        report("[notify] on", "names no known kind; using the default")
+        return DEFAULT_NOTIFY_ON
+    return frozenset(kinds)
