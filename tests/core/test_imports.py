@@ -131,7 +131,11 @@ def test_the_manifest_owner_gives_the_stable_id_and_guards_against_someone_elses
     # a rename: the archive of id 42 now says @alice2; the tracked account follows it
     renamed = import_snapshot(store, "x", "alice2", x_snap(["1", "2"], [], later, owner=replace_handle(alice)))
     assert renamed.account.label == "x:alice2" and [a.label for a in store.accounts()] == ["x:alice2"]
-    assert store.snapshot("x:42") is not None and len(store.events("x:42")) == 1
+    assert store.snapshot("x:42") is not None
+    assert sorted((e.kind.value, e.detail) for e in store.events("x:42")) == [
+        ("follower_gained", ""),
+        ("renamed", "alice → alice2"),  # the account's own new handle
+    ]
 
 
 def replace_handle(profile: Profile) -> Profile:

@@ -79,8 +79,10 @@ def test_verdicts_sort_follow_back_first_then_by_score():
     ]
     assert sorted(VERDICT_ORDER, key=VERDICT_ORDER.__getitem__) == [
         Decision.FOLLOW_BACK,
+        Decision.KEEP,
         Decision.REVIEW,
         Decision.SKIP,
+        Decision.UNFOLLOW,
     ]
 
 

@@ -64,10 +64,14 @@ async def test_changes_become_events_and_gone_is_not_an_unfollow(store, fake):
 
 async def test_rename_is_not_unfollow_plus_follow(store, fake):
     await sync_account(store, ACCOUNT, fake)
+    old = store.profiles("github")["100"].handle
     fake.handles["100"] = "new-name"
     fake.tick()
-    await sync_account(store, ACCOUNT, fake)
-    assert store.events(ACCOUNT.key) == []
+    report = await sync_account(store, ACCOUNT, fake)
+    [renamed] = store.events(ACCOUNT.key)  # one renamed event, not an unfollow plus a follow
+    assert (renamed.kind, renamed.profile_id, renamed.detail) == (EventKind.RENAMED, "100", f"{old} → new-name")
+    assert [(c.kind.value, c.handle, c.detail) for c in report.changes] == [("renamed", "new-name", f"{old} → new-name")]
+    assert report.gained == report.lost == 0
     assert store.profiles("github")["100"].handle == "new-name"
 
 

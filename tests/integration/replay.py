@@ -8,6 +8,8 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,11 @@ class RecordedGitHub:
         self.not_found = recorded("github", "error_404_not_found.json")["body"]
         self.deleted: set[int] = set()
         self.lock = threading.Lock()
+        #: The server's clock (its Date header: the sync clock); `next_day()` moves it on.
+        self.now = datetime(2012, 5, 20, 12, 0, tzinfo=UTC)
+
+    def next_day(self) -> None:
+        self.now += timedelta(days=1)
 
     def login_of(self, login: str) -> dict[str, Any]:
         return next(u for u in self.followers + self.following if u["login"] == login)
@@ -103,6 +110,9 @@ def serve(github: RecordedGitHub) -> Iterator[str]:
             self.send_header("content-length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
+
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            return format_datetime(github.now, usegmt=True)  # the Date header: the sync clock
 
         def log_message(self, *args: object) -> None:
             pass

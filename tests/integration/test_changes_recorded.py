@@ -27,11 +27,13 @@ def two_days(tmp_path_factory):
         assert added.returncode == 0, added.stderr
         day1 = run_cli(data, "sync", "--json")
         assert day1.returncode == 0, day1.stderr
+        github.next_day()
         github.drop("regisb")
         github.drop("walidk")
         github.delete("jnorthrup")
         day2 = run_cli(data, "sync")
         assert day2.returncode == 0, day2.stderr
+        github.next_day()
         github.rename("vineus", "vineus-renamed")
         day3 = run_cli(data, "sync", "--json")
         assert day3.returncode == 0, day3.stderr

@@ -65,10 +65,12 @@ def test_three_cron_runs_give_three_json_lines_and_one_message_naming_the_leaver
             f'[notify]\nurls = ["{hook}"]\non = ["unfollowed_you", "gone", "trickster"]\n'
         )
         runs = [cron_sync(data, log)]
+        github.next_day()
         github.drop("regisb")
         github.drop("walidk")
         github.delete("jnorthrup")
         runs.append(cron_sync(data, log))
+        github.next_day()
         runs.append(cron_sync(data, log))  # nothing changed
         for run in runs:
             assert run.returncode == 0, run.stderr
@@ -98,9 +100,11 @@ def test_no_notify_and_a_dead_url_never_fail_the_sync(tmp_path):
         secret_url = "json://user:hunter2secret@127.0.0.1:9/hook"  # port 9: nothing listens
         (data / "config.toml").write_text(f'[notify]\nurls = ["{secret_url}"]\n')
         assert run_cli(data, "sync").returncode == 0
+        github.next_day()
         github.drop("regisb")
         quiet = run_cli(data, "sync", "--json", "--no-notify")
         assert quiet.returncode == 0 and quiet.stderr == ""
+        github.next_day()
         github.drop("walidk")
         failing = run_cli(data, "sync", "--json")
     assert failing.returncode == 0, failing.stderr

@@ -57,14 +57,18 @@ def test_check_gives_every_account_a_verdict_with_its_reasons(synced):
     doc = check(synced["dir"], *refs)
     assert doc["policy"] == str(synced["dir"] / "policy.toml") and doc["count"] == len(refs)
     assert [row["ref"] for row in doc["accounts"]] == refs
+    following = {r["handle"] for r in show(synced["dir"], "following")["rows"]}
     for row in doc["accounts"]:
-        assert row["verdict"] in ("follow back", "review", "skip")
+        you_follow = row["handle"] in following
+        assert row["verdict"] in (("keep", "review", "unfollow") if you_follow else ("follow back", "review", "skip"))
+        assert row["yours"] == "mastodon:octocat"
         assert row["score"] == sum(r["points"] for r in row["reasons"])
         assert row["as_of"] == synced["synced_at"]  # the simulated clock of the sync, not today
         assert row["summary"].startswith(row["verdict"])
         assert row["reasons"] and all(r["text"].startswith(f"{r['rule']}: ") for r in row["reasons"])
-        assert {r["effect"] for r in row["reasons"]} <= {"skip", "review", "minus", "plus", "ok", "unknown"}
+        assert {r["effect"] for r in row["reasons"]} <= {"skip", "review", "minus", "plus", "ok", "unknown", "keep"}
     assert {row["verdict"] for row in doc["accounts"]} >= {"follow back", "skip"}
+    assert {row["policy"] for row in doc["accounts"]} == {str(synced["dir"] / "policy.toml")}
 
 
 def test_moved_locked_and_farming_accounts(synced):

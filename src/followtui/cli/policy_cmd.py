@@ -48,10 +48,13 @@ def check(
     account: str = typer.Option(None, "--account", "-a", help="platform:handle: look among this account's platform"),
     fmt: str = typer.Option("table", "--format", "-f", help="table | json"),
 ) -> None:
-    """The verdict (follow back, review or skip), the score and every reason, for accounts the store knows."""
+    """The verdict, the score and every reason, for accounts the store knows: follow back, review or skip for
+    someone you don't follow; keep, review or unfollow for someone you do. Says which policy applied."""
     from followtui.cli.annotate import resolve_ref
+    from followtui.core.analysis import AccountData
     from followtui.core.codec import iso
     from followtui.core.policy import judge, reason_doc
+    from followtui.core.policy.relation import STRANGER
 
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
@@ -69,8 +72,12 @@ def check(
         profile = store.profiles(platform, [pid]).get(pid)
         if profile is None:
             raise UsageError(f"no profile of {label} in the store; sync first")
-        as_of = _as_of(store, [tracked] if tracked else [a for a in accounts if a.platform == platform])
-        verdict = judge(profile, policy, now=as_of)
+        mine = [tracked] if tracked else [a for a in accounts if a.platform == platform]
+        as_of = _as_of(store, mine)
+        yours = mine[0] if len(mine) == 1 else None  # the relation is to one of your accounts
+        applied = policy.for_account(yours.label, yours.key) if yours else policy
+        relation = AccountData.load(store, yours).relations()(pid) if yours else STRANGER
+        verdict = judge(profile, applied, now=as_of, relation=relation)
         rows.append(
             {
                 "ref": ref,
@@ -79,6 +86,8 @@ def check(
                 "handle": profile.handle,
                 "display_name": profile.display_name,
                 "as_of": iso(as_of),
+                "yours": yours.label if yours else None,
+                "policy": applied.described,
                 "verdict": verdict.decision.value,
                 "score": verdict.score,
                 "summary": verdict.summary,
@@ -105,7 +114,11 @@ def _table(rows: list[dict[str, Any]]) -> str:
     """Per account: a line with the verdict and why, then one line per reason (effect, points, text)."""
     blocks = []
     for row in rows:
-        lines = [f"{row['account']} — {row['summary']} (as of {row['as_of']})"]
+        lines = [f"{row['account']} — {row['summary']} (as of {row['as_of']})", f"  policy: {row['policy']}"]
+        if row["yours"] is None:
+            lines.append(
+                "  (judged without a relationship: several of your accounts are on this platform; use --account)"
+            )
         for reason in row["reasons"]:
             points = f"{reason['points']:+d}" if reason["points"] else "0"
             lines.append(f"  {reason['effect']:<8}{points:>4}  {reason['text']}")

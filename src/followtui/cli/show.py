@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import typer
 
@@ -10,7 +11,9 @@ from followtui.cli.context import STATE, find_account, handle_errors
 from followtui.cli.output import FORMATS, emit
 from followtui.core.exit_codes import UsageError
 
-PROFILE_COLUMNS = ["handle", "display_name", "followers_count", "following_count", "ratio", "verdict", "tags", "keep"]
+PROFILE_COLUMNS = [
+    "handle", "display_name", "followers_count", "following_count", "ratio", "interactions", "verdict", "tags", "keep",
+]  # fmt: skip
 TRICKSTER_COLUMNS = [
     "handle", "display_name", "times", "followed_at", "followed_back", "unfollowed_at", "still_following",
 ]  # fmt: skip
@@ -54,28 +57,36 @@ def show(
     from followtui.cli.policy_cmd import current_policy
     from followtui.core.analysis import PANES
     from followtui.core.codec import iso
-    from followtui.core.export import ROW_FIELDS, TRICKSTER_FIELDS, VERDICT_FIELDS, profile_row
-    from followtui.core.policy import judge
+    from followtui.core.export import ENGAGEMENT_FIELDS, ROW_FIELDS, TRICKSTER_FIELDS, VERDICT_FIELDS, profile_row
+    from followtui.core.policy import VERDICT_ORDER, Decision, judge
+    from followtui.core.policy.engagement import engagement
+    from followtui.models import Profile, Trickster
 
     fmt = _check_format(fmt)
     if pane not in PANES:
         raise UsageError(f"unknown pane {pane!r}; choose from {', '.join(PANES)}")
     data = _load(account)
-    policy = current_policy()
+    policy = current_policy().for_account(data.account.label, data.account.key)
     last = data.snapshot_sync()
     as_of = (last.observed_at if last else None) or datetime.now(UTC)  # the sync clock: when the data was seen
+    relations = data.relations()
+    window = policy.interactions.window_days
+
+    def row(profile: Profile, trickster: Trickster | None = None) -> dict[str, Any]:
+        relation = relations(profile.id)
+        verdict = judge(profile, policy, now=as_of, relation=relation)
+        return profile_row(
+            profile, data.annotation(profile.id), trickster, verdict, engagement(relation, window, as_of)
+        )
+
     if pane == "tricksters":
-        rows = [
-            profile_row(t.profile, data.annotation(t.profile.id), t, judge(t.profile, policy, now=as_of))
-            for t in data.tricksters()
-        ]
-        columns = TRICKSTER_COLUMNS if fmt == "table" else [*TRICKSTER_FIELDS, *VERDICT_FIELDS]
+        rows = [row(t.profile, t) for t in data.tricksters()]
+        columns = TRICKSTER_COLUMNS if fmt == "table" else [*TRICKSTER_FIELDS, *VERDICT_FIELDS, *ENGAGEMENT_FIELDS]
     else:
-        judged = [(p, judge(p, policy, now=as_of)) for p in data.pane(pane)]
-        if pane == "fans":  # the follow-back queue: follow back first, best scores first
-            judged.sort(key=lambda pair: pair[1].sort_key)
-        rows = [profile_row(p, data.annotation(p.id), None, verdict) for p, verdict in judged]
-        columns = PROFILE_COLUMNS if fmt == "table" else [*ROW_FIELDS, *VERDICT_FIELDS]
+        rows = [row(p) for p in data.pane(pane)]
+        if pane in ("fans", "nonfollowers"):  # the decision queues: best first (follow back / keep), then by score
+            rows.sort(key=lambda r: (VERDICT_ORDER[Decision(r["verdict"])], -r["score"]))
+        columns = PROFILE_COLUMNS if fmt == "table" else [*ROW_FIELDS, *VERDICT_FIELDS, *ENGAGEMENT_FIELDS]
     document = {
         "account": data.account.label,
         "pane": pane,

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from followtui.core.changes import changes_from_events, requests_from_journal
+from followtui.core.relations import Relations, stories, sync_clock
 from followtui.core.store import Snapshot, Store
 from followtui.models import (
     Annotation,
@@ -75,43 +76,12 @@ def find_tricksters(
     followed them back is read from your following set as it was when they left (the current set, rewound
     through your later follow changes), so a follow-back older than the first sync counts too.
     """
-    by_profile: dict[str, list[FollowEvent]] = defaultdict(list)
-    for event in events:
-        by_profile[event.profile_id].append(event)
-    times = sorted(sync_times)
-
-    def next_sync(after: datetime) -> datetime | None:
-        i = bisect.bisect_right(times, after)
-        return times[i] if i < len(times) else None
-
     found: list[Trickster] = []
-    for pid, history in by_profile.items():
+    for pid, story in stories(events, sync_clock(sync_times)).items():
         if pid in current_followers or pid in gone:
             continue
-        episodes: list[tuple[datetime | None, datetime]] = []
-        follow_backs: list[datetime] = []
-        following_changes: list[FollowEvent] = []
-        start: datetime | None = None
-        left_gone = False
-        for event in history:
-            if event.kind is EventKind.FOLLOWER_GAINED:
-                if episodes and not left_gone and next_sync(episodes[-1][1]) == event.at:
-                    start = episodes.pop()[0]  # a glitch: back at the next sync
-                else:
-                    start = event.at
-                left_gone = False
-            elif event.kind is EventKind.FOLLOWER_LOST:
-                if event.gone:
-                    left_gone = True
-                else:
-                    episodes.append((start, event.at))
-                start = None
-            elif event.kind is EventKind.FOLLOWING_ADDED:
-                follow_backs.append(event.at)
-                following_changes.append(event)
-            elif event.kind is EventKind.FOLLOWING_REMOVED:
-                following_changes.append(event)
-        if left_gone or not episodes or pid not in profiles:
+        episodes, follow_backs, following_changes = story.episodes, story.follow_backs, story.following_changes
+        if story.left_gone or not episodes or pid not in profiles:
             continue
         followed_at, unfollowed_at = episodes[-1]
         backs = [t for t in follow_backs if (followed_at is None or t >= followed_at) and t < unfollowed_at]
@@ -256,6 +226,24 @@ class AccountData:
         following = self.snapshot.following if self.snapshot else frozenset()
         times = [r.observed_at for r in successful_syncs(self.syncs) if r.observed_at]
         return find_tricksters(self.events, followers, self.profiles, self.gone, times, following)
+
+    def relations(self) -> Relations:
+        """Each account's relation to you, for the verdicts (built per account when first asked)."""
+        snapshot = self.snapshot
+        times = [r.observed_at for r in successful_syncs(self.syncs) if r.observed_at]
+        platform = self.account.platform
+
+        def kept(pid: str) -> bool:
+            return self.annotations.get(f"{platform}:{pid}", NO_ANNOTATION).keep
+
+        return Relations(
+            followers=snapshot.followers if snapshot else frozenset(),
+            following=snapshot.following if snapshot else frozenset(),
+            stories=stories(self.events, sync_clock(times)),
+            kept=kept,
+            baseline_at=snapshot.baseline_at if snapshot else None,
+            interactions=snapshot.interactions if snapshot else None,
+        )
 
     def changes(self, journal: Sequence[Mapping[str, Any]] = ()) -> list[Change]:
         """This account's event log by name, oldest first (follow requests from the actions journal too)."""

@@ -163,6 +163,34 @@ def time_list(doc: dict[str, Any], name: str) -> tuple[datetime, ...]:
     return times  # type: ignore[return-value]  # None was ruled out just above
 
 
+#: (kind, when) pairs of one account's interactions with you; when is None where the platform does not say.
+Interactions = tuple[tuple[str, datetime | None], ...]
+
+
+def interactions_to_doc(interactions: dict[str, Interactions]) -> dict[str, list[list[Any]]]:
+    return {pid: [[kind, iso(at)] for kind, at in pairs] for pid, pairs in interactions.items()}
+
+
+def interactions_field(doc: dict[str, Any], name: str) -> dict[str, Interactions] | None:
+    """Interactions by account id; None when the field is absent (never read)."""
+    value = doc.get(name)
+    if value is None:
+        return None
+    if type(value) is not dict:
+        raise BadDocument(doc, f"{name} is {_kind(value)}, not a table of accounts")
+    out: dict[str, Interactions] = {}
+    for pid, pairs in value.items():
+        items = []
+        for pair in pairs if type(pairs) is list else (None,):
+            ok = type(pair) is list and len(pair) == 2 and type(pair[0]) is str and pair[0]
+            at = parse_iso(pair[1]) if ok and pair[1] is not None else None
+            if not ok or (pair[1] is not None and at is None):
+                raise BadDocument(doc, f"{name} of {pid!r} is not a list of [kind, time] pairs")
+            items.append((pair[0], at))
+        out[pid] = tuple(items)
+    return out
+
+
 def _history_from_doc(doc: dict[str, Any]) -> tuple[tuple[datetime, int], ...]:
     value = doc.get("followers_history")
     if value is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -24,6 +25,8 @@ ROW_FIELDS = [
 ]  # fmt: skip
 #: What a row carries when a follow-back policy judged it.
 VERDICT_FIELDS = ["verdict", "score", "verdict_summary", "reasons"]
+#: Interactions with you in the policy's window (None: not read for this account), and the last one's time.
+ENGAGEMENT_FIELDS = ["interactions", "last_interaction_at"]
 TRICKSTER_FIELDS = [
     *ROW_FIELDS, "followed_at", "followed_back", "followed_back_at", "unfollowed_at", "times",
     "stayed_after_follow_back_s", "still_following",
@@ -32,7 +35,11 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|")
 
 
 def profile_row(
-    profile: Profile, note: Annotation, trickster: Trickster | None = None, verdict: Verdict | None = None
+    profile: Profile,
+    note: Annotation,
+    trickster: Trickster | None = None,
+    verdict: Verdict | None = None,
+    engagement: tuple[int | None, datetime | None] | None = None,
 ) -> dict[str, Any]:
     ratio = profile.ratio
     row: dict[str, Any] = {
@@ -60,6 +67,8 @@ def profile_row(
             verdict_summary=verdict.summary,
             reasons=[reason.text for reason in verdict.reasons],
         )
+    if engagement is not None:
+        row.update(interactions=engagement[0], last_interaction_at=iso(engagement[1]))
     if trickster is not None:
         row.update(
             followed_at=iso(trickster.followed_at),

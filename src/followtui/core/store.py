@@ -17,6 +17,7 @@ from typing import Any
 from tinydb import Query
 
 from followtui.core import codec
+from followtui.core.codec import Interactions
 from followtui.core.storage import DataFile, StoreError, ensure_private_dir
 from followtui.models import (
     Annotation,
@@ -47,6 +48,8 @@ class Snapshot:
     baseline_at: datetime | None
     #: When the account itself posted, oldest first (bounded); None where the platform does not list them.
     posts: tuple[datetime, ...] | None = None
+    #: Who interacted with you: account id -> ((kind, when), …), newest last; None: never read for this account.
+    interactions: dict[str, Interactions] | None = None
 
 
 @dataclass(slots=True)
@@ -64,6 +67,8 @@ class SyncCommit:
     gone: dict[str, str] = field(default_factory=dict)
     #: The account's own post times to keep (None: keep what the store has, as an offline import does).
     posts: tuple[datetime, ...] | None = None
+    #: Everyone's interactions with you to keep (None: keep what the store has).
+    interactions: dict[str, Interactions] | None = None
 
 
 @contextlib.contextmanager
@@ -98,6 +103,7 @@ class SnapshotFile:
                 observed_at=codec.time_field(doc, "observed_at"),
                 baseline_at=codec.time_field(doc, "baseline_at"),
                 posts=None if posts is None else codec.time_list(doc, "posts"),
+                interactions=codec.interactions_field(doc, "interactions"),
             )
 
     def profiles(self, platform: str, ids: Iterable[str] | None = None) -> dict[str, Profile]:
@@ -235,6 +241,11 @@ class Store:
                 if commit.posts is None
                 else [codec.iso(t) for t in commit.posts]
             )
+            interactions = (
+                (previous.get("interactions") if isinstance(previous, dict) else None)
+                if commit.interactions is None
+                else codec.interactions_to_doc(commit.interactions)
+            )
             state.upsert(
                 {
                     "account": key,
@@ -244,6 +255,7 @@ class Store:
                     "baseline_at": baseline_at,
                     "own_profile": codec.profile_to_doc(platform, commit.own_profile),
                     "posts": posts,
+                    "interactions": interactions,
                 },
                 Query().account == key,
             )

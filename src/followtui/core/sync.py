@@ -19,7 +19,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from followtui.core.changes import YOU_FOLLOW_THEM, changes_from_events
-from followtui.core.codec import merge_profile
+from followtui.core.codec import Interactions, merge_profile
 from followtui.core.exit_codes import SuspectSyncError
 from followtui.core.storage import StoreBusyError
 from followtui.core.store import Snapshot, SnapshotFile, Store, SyncCommit
@@ -29,14 +29,20 @@ from followtui.models import (
     FollowEvent,
     FollowList,
     GoneAccount,
+    Interaction,
     Profile,
     SyncReport,
     SyncStatus,
     TrackedAccount,
 )
-from followtui.providers.base import Provider
+from followtui.providers.base import Provider, ReadsInteractions
 from followtui.providers.errors import IncompleteListError, NotFoundError, ProviderError
 from followtui.sanitize import clean_text
+
+#: How far back interactions are read, how long they are kept, and at most how many per account.
+INTERACTIONS_LOOK_BACK = timedelta(days=90)
+INTERACTIONS_KEPT = timedelta(days=365)
+MAX_INTERACTIONS_KEPT = 50
 
 #: How far back a first sync looks for the account's own posts, how long they are kept, and at most how many.
 POSTS_FIRST_LOOK = timedelta(days=30)
@@ -59,6 +65,8 @@ class SyncOptions:
     count_tolerance: float = 0.10
     count_slack: int = 2
     stale_after: timedelta = timedelta(days=7)
+    #: Requests a sync may spend reading who interacted with your recent posts or repositories.
+    interactions_budget: int = 30
 
 
 def _now() -> datetime:
@@ -164,10 +172,11 @@ async def _sync_locked(
     stored = store.read()  # this account's part cannot change under its sync lock
     previous = stored.snapshot(account.key)
     # The account's own posts are read beside the lists: one round trip less on the sync's longest chain.
-    followers, following, new_posts = await _all(
+    followers, following, new_posts, engaged = await _all(
         provider.fetch_followers(own, progress),
         provider.fetch_following(own, progress),
         _read_own_posts(provider, own, previous),
+        _read_interactions(provider, own, options),
     )
     observed_at = provider.server_time() or _now()
     _check_complete("followers", followers, own.followers_count, options)
@@ -210,6 +219,7 @@ async def _sync_locked(
     )
     seen.update((pid, p) for pid, p in hydrated.items() if isinstance(p, Profile))
     posts = _merge_posts(previous, new_posts, observed_at)
+    interactions = _merge_interactions(previous, engaged, observed_at)
 
     return commit_snapshot(
         store,
@@ -224,7 +234,45 @@ async def _sync_locked(
         clock=clock,
         requests=provider.requests_made,
         posts=posts,
+        interactions=interactions,
     )
+
+
+async def _read_interactions(provider: Provider, own: Profile, options: SyncOptions) -> list[Interaction] | None:
+    """Who interacted with your recent posts or repositories, where the platform tells; None when it does not
+    or could not (a nicety beside the lists: failing to read them fails nothing)."""
+    if not isinstance(provider, ReadsInteractions) or options.interactions_budget <= 0:
+        return None
+    since = (provider.server_time() or _now()) - INTERACTIONS_LOOK_BACK
+    try:
+        return list(await provider.interactions(own, since, options.interactions_budget))
+    except ProviderError:
+        return None
+
+
+def _merge_interactions(
+    previous: Snapshot | None, new: list[Interaction] | None, observed_at: datetime
+) -> dict[str, Interactions] | None:
+    """This sync's interactions added to those kept: the same one read twice counts once; older than a year,
+    or beyond the newest MAX_INTERACTIONS_KEPT of one account, are dropped. None keeps what the store has."""
+    if new is None:
+        return None
+    kept: dict[str, set[tuple[str, datetime | None]]] = {
+        pid: set(pairs) for pid, pairs in ((previous.interactions if previous else None) or {}).items()
+    }
+    for item in new:
+        kept.setdefault(item.profile.id, set()).add((item.kind.value, item.at))
+    floor = observed_at - INTERACTIONS_KEPT
+    out: dict[str, Interactions] = {}
+    for pid, pairs in kept.items():
+        recent = sorted((p for p in pairs if p[1] is None or p[1] >= floor), key=_interaction_order)
+        if recent:
+            out[pid] = tuple(recent[-MAX_INTERACTIONS_KEPT:])
+    return out
+
+
+def _interaction_order(pair: tuple[str, datetime | None]) -> tuple[float, str]:
+    return (pair[1].timestamp() if pair[1] else float("inf"), pair[0])
 
 
 async def _read_own_posts(provider: Provider, own: Profile, previous: Snapshot | None) -> list[datetime] | None:
@@ -269,6 +317,7 @@ def commit_snapshot(
     message: str = "",
     posts: tuple[datetime, ...] | None = None,
     source: EventSource = EventSource.SYNC,
+    interactions: dict[str, Interactions] | None = None,
 ) -> SyncReport:
     """The step a sync and an offline import share: the profiles that changed, one event per change (at
     observed_at), the report with those changes by name, and all of it committed in one store write."""
@@ -318,6 +367,7 @@ def commit_snapshot(
             baseline=changes.baseline,
             gone=gone,
             posts=posts,
+            interactions=interactions,
         )
     )
     return report
@@ -341,20 +391,28 @@ async def _own_profile(account: TrackedAccount, provider: Provider) -> Profile:
 
 
 async def _all(
-    followers: Awaitable[FollowList], following: Awaitable[FollowList], posts: Awaitable[list[datetime] | None]
-) -> tuple[FollowList, FollowList, list[datetime] | None]:
-    """All at once. When one fails the others are cancelled, not left running until the provider's client is
-    closed under them (a next request would fail again and print a traceback as the event loop ends)."""
-    lists = [asyncio.ensure_future(followers), asyncio.ensure_future(following)]
-    reading = asyncio.ensure_future(posts)
-    tasks: list[asyncio.Future[Any]] = [*lists, reading]
+    followers: Awaitable[FollowList],
+    following: Awaitable[FollowList],
+    posts: Awaitable[list[datetime] | None],
+    engaged: Awaitable[list[Interaction] | None],
+) -> tuple[FollowList, FollowList, list[datetime] | None, list[Interaction] | None]:
+    """All at once. When one fails the others are cancelled (a TaskGroup), not left running until the provider's
+    client is closed under them; the first failure is raised as itself."""
     try:
-        await asyncio.gather(*tasks)
-        return lists[0].result(), lists[1].result(), reading.result()
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        async with asyncio.TaskGroup() as group:
+            tasks = (
+                group.create_task(_awaited(followers)),
+                group.create_task(_awaited(following)),
+                group.create_task(_awaited(posts)),
+                group.create_task(_awaited(engaged)),
+            )
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+    return tasks[0].result(), tasks[1].result(), tasks[2].result(), tasks[3].result()
+
+
+async def _awaited(awaitable: Awaitable[Any]) -> Any:
+    return await awaitable
 
 
 def _check_complete(name: str, fetched: FollowList, expected: int | None, options: SyncOptions) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from followtui.models import FollowList, GoneAccount, Interaction, Profile
 
@@ -58,6 +58,7 @@ class Provider(Protocol):
     async def aclose(self) -> None: ...
 
 
+@runtime_checkable
 class ReadsInteractions(Protocol):
     """A platform where people's engagement with you can be read: replies, mentions, likes and reposts of your
     recent posts (Bluesky, Mastodon); stars, forks and issues on your repositories (GitHub)."""

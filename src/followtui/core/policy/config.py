@@ -7,6 +7,7 @@ the file can stop followtui. Headless: no Textual here.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tomllib
 from dataclasses import replace
@@ -77,12 +78,14 @@ def policy_from_data(data: dict[str, Any], path: Path, problems: list[str] | Non
     def report(where: str, what: str) -> None:
         problems.append(f"policy file {path}: {where}: {what}")
 
+    per_account = data.get("accounts")
+    data = {name: value for name, value in data.items() if name != "accounts"}
     tables: dict[str, Any] = {}
     set_keys: set[str] = set()
     for name, value in data.items():
         section = SECTIONS.get(name)
         if section is None:
-            report(quote(name), f"unknown table, ignored (known: {', '.join(SECTIONS)})")
+            report(quote(name), f"unknown table, ignored (known: {', '.join(SECTIONS)}, accounts)")
         elif not isinstance(value, dict):
             report(f"[{name}]", f"should be a table, found {_type_name(value)}; ignored")
         else:
@@ -91,7 +94,42 @@ def policy_from_data(data: dict[str, Any], path: Path, problems: list[str] | Non
             tables[name] = section(**values)
     policy = Policy(source=path, **tables)
     policy, reverted = _check_together(policy, report)
-    return replace(policy, from_file=frozenset(set_keys - reverted), problems=tuple(problems))
+    policy = replace(policy, from_file=frozenset(set_keys - reverted), problems=tuple(problems), applied=str(path))
+    if per_account is None:
+        return policy
+    overrides = _account_policies(per_account, data, path, problems, report)
+    return replace(policy, problems=tuple(problems), overrides=overrides)
+
+
+def _account_policies(
+    per_account: object, base: dict[str, Any], path: Path, problems: list[str], report: Any
+) -> tuple[tuple[str, Policy], ...]:
+    """`[accounts."github:me".TABLE]`: the file's tables with that account's own values laid over them."""
+    if not isinstance(per_account, dict):
+        report("[accounts]", f"should be a table of your accounts, found {_type_name(per_account)}; ignored")
+        return ()
+    out = []
+    for label, tables in per_account.items():
+        where = f"[accounts.{json.dumps(label, ensure_ascii=False)}]"
+        if not isinstance(tables, dict):
+            report(where, f"should be a table of policy tables, found {_type_name(tables)}; ignored")
+            continue
+        merged = {name: dict(value) if isinstance(value, dict) else value for name, value in base.items()}
+        for name, value in tables.items():
+            if isinstance(value, dict) and isinstance(merged.get(name), dict):
+                merged[name] = {**merged[name], **value}
+            else:
+                merged[name] = value
+        own: list[str] = []
+        account_policy = policy_from_data(merged, path, own)
+        problems.extend(
+            problem.replace(f"policy file {path}: ", f"policy file {path}: {where} ", 1)
+            for problem in own
+            if problem not in problems
+        )
+        applied = f"{path} with {where}"
+        out.append((label.casefold(), replace(account_policy, problems=(), applied=applied)))
+    return tuple(out)
 
 
 _TYPE_NAMES = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a table"}

@@ -7,9 +7,12 @@ account of a 100k list, and the rules take different inputs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from followtui.core.policy import relation_rules as rel
+from followtui.core.policy.relation import STRANGER, Relation
 from followtui.core.policy.rules import (
     age,
     avatar,
@@ -28,24 +31,41 @@ from followtui.core.policy.rules import (
 )
 from followtui.core.policy.settings import Policy
 from followtui.core.policy.text import fold
-from followtui.core.policy.verdict import Decision, Effect, Finding, Verdict
+from followtui.core.policy.verdict import FOR_FOLLOWED, Decision, Effect, Finding, Verdict
 from followtui.models import Profile
 
 
-def judge(profile: Profile, policy: Policy, *, now: datetime) -> Verdict:
-    """The verdict on one account as of `now` (the time its data was seen: the last sync's clock)."""
+def judge(profile: Profile, policy: Policy, *, now: datetime, relation: Relation = STRANGER) -> Verdict:
+    """The verdict on one account as of `now` (the time its data was seen: the last sync's clock), asking the
+    question its relation to you asks: follow back (you don't follow it) or keep following (you do)."""
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
-    decision, score = _decide(findings(profile, policy, now), policy)
-    return Verdict(decision, score, (profile, policy, now))
+    decision, score = _decide(findings(profile, policy, now, relation), policy)
+    if relation.you_follow:
+        decision = FOR_FOLLOWED.get(decision, decision)
+    return Verdict(decision, score, (profile, policy, now, relation))
 
 
-def findings(profile: Profile, policy: Policy, now: datetime) -> list[Finding]:
-    """What every enabled rule says about the account, in the order the rules are listed in the policy file."""
+def findings(profile: Profile, policy: Policy, now: datetime, relation: Relation = STRANGER) -> list[Finding]:
+    """What every enabled rule says about the account: the relationship first (the keep list above all), then
+    the profile's rules in the order the policy file lists them."""
     found: list[Finding] = []
     add = found.append
     p = policy
     rule: Any  # each rule's settings in turn
+    if relation.kept:
+        add(rel.KEPT)
+    if relation is not STRANGER:
+        if (rule := p.trickster).enabled and (f := rel.trickster(relation, rule)) is not None:
+            add(f)
+        if (rule := p.returned).enabled and (f := rel.returned(relation, rule)) is not None:
+            add(f)
+        if (rule := p.not_following_back).enabled and (f := rel.not_following_back(relation, rule, now)) is not None:
+            add(f)
+        if (rule := p.mutual).enabled and (f := rel.mutual(relation, rule, now)) is not None:
+            add(f)
+        if (rule := p.interactions).enabled and (f := rel.interactions(relation, rule, now)) is not None:
+            add(f)
     if (rule := p.inactive).enabled and (f := inactive(profile, rule, now)) is not None:
         add(f)
     if (rule := p.never_posted).enabled and (f := never_posted(profile, rule)) is not None:
@@ -80,23 +100,33 @@ def findings(profile: Profile, policy: Policy, now: datetime) -> list[Finding]:
         add(f)
     if (rule := p.moved).enabled and (f := moved(profile, rule)) is not None:
         add(f)
+    if (rule := p.noisy).enabled and (f := rel.noisy(profile, rule, now)) is not None:
+        add(f)
     return found
 
 
-_SKIP, _REVIEW = Effect.SKIP, Effect.REVIEW  # globals: class lookups of enum members are slow on 3.11
+_SKIP, _REVIEW, _KEEP = (
+    Effect.SKIP,
+    Effect.REVIEW,
+    Effect.KEEP,
+)  # globals: class lookups of enum members are slow on 3.11
 _FOLLOW_BACK, _REVIEW_IT, _SKIP_IT = Decision.FOLLOW_BACK, Decision.REVIEW, Decision.SKIP
 
 
 def _decide(found: list[Finding], policy: Policy) -> tuple[Decision, int]:
     score = 0
-    skip = review = False
+    skip = review = kept = False
     for _, effect, points, _, _ in found:
         score += points
         if effect is _SKIP:
             skip = True
         elif effect is _REVIEW:
             review = True
-    if skip:
+        elif effect is _KEEP:
+            kept = True
+    if kept:  # the keep list always wins
+        decision = _FOLLOW_BACK
+    elif skip:
         decision = _SKIP_IT
     elif review:
         decision = _REVIEW_IT
@@ -111,17 +141,24 @@ def _decide(found: list[Finding], policy: Policy) -> tuple[Decision, int]:
 
 class Judge:
     """Verdicts worked out when first asked for, once per account: a list of 100k accounts shows a screenful,
-    so opening it judges a screenful; sorting or filtering by verdict judges the rest then."""
+    so opening it judges a screenful; sorting or filtering by verdict judges the rest then. `relations` gives
+    each account's relation to you (by stable id); without it every account is judged as a stranger."""
 
-    __slots__ = ("_memo", "now", "policy")
+    __slots__ = ("_memo", "now", "policy", "relations")
 
-    def __init__(self, policy: Policy, now: datetime) -> None:
+    def __init__(self, policy: Policy, now: datetime, relations: Callable[[str], Relation] | None = None) -> None:
         self.policy = policy
         self.now = now
+        self.relations = relations
         self._memo: dict[str, Verdict] = {}
 
     def __call__(self, profile: Profile) -> Verdict:
         found = self._memo.get(profile.id)
         if found is None or found.basis[0] is not profile:
-            found = self._memo[profile.id] = judge(profile, self.policy, now=self.now)
+            relation = self.relations(profile.id) if self.relations is not None else STRANGER
+            found = self._memo[profile.id] = judge(profile, self.policy, now=self.now, relation=relation)
         return found
+
+    def forget(self, profile_id: str) -> None:
+        """Judge again next time (a keep toggled, a tag that changes nothing else)."""
+        self._memo.pop(profile_id, None)

@@ -210,9 +210,72 @@ class MovedRule:
     points: int = _n(-3, -100, 100)
 
 
+@dataclass(frozen=True, slots=True)
+class TricksterRule:
+    """Followed you, then unfollowed (and is not back): the trick itself."""
+
+    enabled: bool = True
+    action: Action = Action.SKIP
+    points: int = _n(-5, -100, 100)
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnedRule:
+    """Follows you again after leaving: churn worth a look."""
+
+    enabled: bool = True
+    action: Action = Action.REVIEW
+    points: int = _n(-1, -100, 100)
+
+
+@dataclass(frozen=True, slots=True)
+class NotFollowingBackRule:
+    """You follow them, they don't follow you (after a grace period: a follow-back takes a few days)."""
+
+    enabled: bool = True
+    grace_days: int = _n(7, 0, 36500)
+    action: Action = Action.SCORE
+    points: int = _n(-2, -100, 100)
+
+
+@dataclass(frozen=True, slots=True)
+class MutualRule:
+    enabled: bool = True
+    points: int = _n(1, -100, 100)
+    long_days: int = _n(180, 0, 36500)
+    long_points: int = _n(2, -100, 100)
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionsRule:
+    """Replies, mentions, likes, reposts (GitHub: stars, forks, issues) towards you in the last window_days."""
+
+    enabled: bool = True
+    window_days: int = _n(90, 1, 36500)
+    points: int = _n(3, -100, 100)
+    #: For someone you follow who never interacted in the window.
+    none_action: Action = Action.SCORE
+    none_points: int = _n(-2, -100, 100)
+
+
+@dataclass(frozen=True, slots=True)
+class NoisyRule:
+    """Floods the stream: more posts a day than max_per_day (recent posts, or over the account's life)."""
+
+    enabled: bool = True
+    max_per_day: float = _n(20.0, 0, 100_000)
+    action: Action = Action.REVIEW
+    points: int = _n(-1, -100, 100)
+
+
 #: The policy file's tables, in the order they are written and judged.
 SECTIONS: dict[str, type] = {
     "verdict": VerdictSettings,
+    "trickster": TricksterRule,
+    "returned": ReturnedRule,
+    "not_following_back": NotFollowingBackRule,
+    "mutual": MutualRule,
+    "interactions": InteractionsRule,
     "inactive": InactiveRule,
     "never_posted": NeverPostedRule,
     "posts": PostsRule,
@@ -227,6 +290,7 @@ SECTIONS: dict[str, type] = {
     "bot": BotRule,
     "labels": LabelsRule,
     "moved": MovedRule,
+    "noisy": NoisyRule,
 }
 
 
@@ -235,6 +299,11 @@ class Policy:
     """Every rule's settings; `source` is the file read (None: no file, all defaults)."""
 
     verdict: VerdictSettings = VerdictSettings()
+    trickster: TricksterRule = TricksterRule()
+    returned: ReturnedRule = ReturnedRule()
+    not_following_back: NotFollowingBackRule = NotFollowingBackRule()
+    mutual: MutualRule = MutualRule()
+    interactions: InteractionsRule = InteractionsRule()
     inactive: InactiveRule = InactiveRule()
     never_posted: NeverPostedRule = NeverPostedRule()
     posts: PostsRule = PostsRule()
@@ -249,7 +318,12 @@ class Policy:
     bot: BotRule = BotRule()
     labels: LabelsRule = LabelsRule()
     moved: MovedRule = MovedRule()
+    noisy: NoisyRule = NoisyRule()
     source: Path | None = None
+    #: Which tables applied: the file, and an account's own section (`[accounts."github:me"]`); "" for defaults.
+    applied: str = ""
+    #: Each of your accounts' own policy (`[accounts."github:me".TABLE]`), by its label in lower case.
+    overrides: tuple[tuple[str, Policy], ...] = ()
     #: "table.key" for every value the file set (the rest are defaults).
     from_file: frozenset[str] = frozenset()
     problems: tuple[str, ...] = ()
@@ -257,6 +331,16 @@ class Policy:
     interests_on: bool = field(init=False, repr=False, compare=False)
     blocked_on: bool = field(init=False, repr=False, compare=False)
     script_on: bool = field(init=False, repr=False, compare=False)
+
+    def for_account(self, label: str, key: str = "") -> Policy:
+        """The policy that judges the accounts around one of yours: its own section if the file has one."""
+        wanted = {label.casefold(), key.casefold()} - {""}
+        return next((policy for name, policy in self.overrides if name in wanted), self)
+
+    @property
+    def described(self) -> str:
+        """Which policy this is, for `policy check`."""
+        return self.applied or "the defaults (no policy file)"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "interests_on", self.interests.enabled and bool(self.interests.matcher))

@@ -6,7 +6,9 @@ import json
 from typing import Any
 
 DEFAULT_POLICY_TEXT = """\
-# followtui follow-back policy: how `follow back`, `review` and `skip` are decided for each account.
+# followtui follow-back policy: how the verdict on each account is decided. For someone you don't follow it
+# is `follow back`, `review` or `skip`; for someone you follow, `keep`, `review` or `unfollow` (the same
+# decision asked the other way). Accounts on your keep list are always `keep`.
 # Every setting is optional: remove the leading "# " to change one. Problems in this file are reported (with
 # the key) and that key keeps its default; nothing here can stop followtui. `followtui policy show` prints the
 # policy in effect, `followtui policy check HANDLE` the verdict and reasons for one account.
@@ -21,10 +23,44 @@ DEFAULT_POLICY_TEXT = """\
 #             else "follow back" if score >= follow_back_at, "skip" if score <= skip_at, otherwise "review".
 #   action  = "skip", "review", or "score" (the rule then counts only through its points).
 #   enabled = false turns a rule off.
+#
+# Per-account policy: tables under [accounts."PLATFORM:HANDLE"] override the ones below for that one of your
+# accounts (a personal and a professional account judge differently); `policy check` says which applied, e.g.
+#   [accounts."github:you".interests]
+#   keywords = ["rust", "compilers"]
 
 [verdict]
-# follow_back_at = 1        # e.g. a bio (+1) and nothing against it; data a platform lacks earns nothing
-# skip_at = -4              # e.g. no bio (-2) and the default avatar (-2)
+# follow_back_at = 1        # (keep, for someone you follow) e.g. a bio (+1) and nothing against it
+# skip_at = -4              # (unfollow, for someone you follow) e.g. no bio (-2) and the default avatar (-2)
+
+[trickster]                 # followed you, then unfollowed, and is not back
+# enabled = true
+# action = "skip"           # skip, or unfollow when you still follow them
+# points = -5
+
+[returned]                  # follows you again after unfollowing you
+# enabled = true
+# action = "review"
+# points = -1
+
+[not_following_back]        # you follow them, they don't follow you
+# enabled = true
+# grace_days = 7            # after your follow, give them this long to follow back
+# action = "score"
+# points = -2
+
+[mutual]                    # you follow each other
+# enabled = true
+# points = 1
+# long_days = 180           # mutual this long or longer: long_points instead
+# long_points = 2
+
+[interactions]              # replies, mentions, likes, reposts of your posts (GitHub: stars, forks, issues)
+# enabled = true
+# window_days = 90          # only interactions this recent count
+# points = 3                # interacted with you in the window
+# none_action = "score"     # someone you follow who never interacted in the window
+# none_points = -2
 
 [inactive]                  # days since the last post
 # enabled = true
@@ -125,6 +161,12 @@ DEFAULT_POLICY_TEXT = """\
 # enabled = true
 # action = "skip"
 # points = -3
+
+[noisy]                     # floods the stream: posts a day over its recent posts (else over its life)
+# enabled = true
+# max_per_day = 20.0
+# action = "review"
+# points = -1
 """
 
 

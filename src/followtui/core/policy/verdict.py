@@ -12,13 +12,33 @@ from typing import Any
 
 
 class Decision(enum.StrEnum):
+    """For someone you don't follow: follow back, review, skip. For someone you follow: keep, review, unfollow."""
+
     FOLLOW_BACK = "follow back"
     REVIEW = "review"
     SKIP = "skip"
+    KEEP = "keep"
+    UNFOLLOW = "unfollow"
 
 
-#: Sort position of each decision: follow back first, skip last.
-VERDICT_ORDER: dict[Decision, int] = {Decision.FOLLOW_BACK: 0, Decision.REVIEW: 1, Decision.SKIP: 2}
+#: Sort position of each decision: the good answer first (follow back, keep), the bad one last (skip, unfollow).
+VERDICT_ORDER: dict[Decision, int] = {
+    Decision.FOLLOW_BACK: 0,
+    Decision.KEEP: 0,
+    Decision.REVIEW: 1,
+    Decision.SKIP: 2,
+    Decision.UNFOLLOW: 2,
+}
+#: The same answer asked of someone you follow.
+FOR_FOLLOWED = {Decision.FOLLOW_BACK: Decision.KEEP, Decision.SKIP: Decision.UNFOLLOW}
+#: The effect that forces each decision (the rest are reached by score).
+_FORCING = {
+    Decision.SKIP: "skip",
+    Decision.UNFOLLOW: "skip",
+    Decision.REVIEW: "review",
+    Decision.KEEP: "keep",
+    Decision.FOLLOW_BACK: "keep",
+}
 
 
 class Effect(enum.StrEnum):
@@ -30,6 +50,7 @@ class Effect(enum.StrEnum):
     PLUS = "plus"  # a good sign: only its points
     OK = "ok"  # looked, nothing to say for or against
     UNKNOWN = "unknown"  # the data is missing: never counts against the account
+    KEEP = "keep"  # on your keep list: decides keep (follow back for someone you don't follow)
 
 
 #: A rule's result before its text is written: (rule, effect, points, template, values), the detail being
@@ -70,15 +91,15 @@ class Verdict:
 
     decision: Decision
     score: int
-    #: (profile, policy, now) the verdict was made from.
-    basis: tuple[Any, Any, Any] = field(default=(None, None, None), repr=False, compare=False)
+    #: (profile, policy, now, relation) the verdict was made from.
+    basis: tuple[Any, Any, Any, Any] = field(default=(None, None, None, None), repr=False, compare=False)
 
     @property
     def findings(self) -> list[Finding]:
         from followtui.core.policy.engine import findings
 
-        profile, policy, now = self.basis
-        return [] if profile is None else findings(profile, policy, now)
+        profile, policy, now, relation = self.basis
+        return [] if profile is None else findings(profile, policy, now, relation)
 
     @property
     def reasons(self) -> tuple[Reason, ...]:
@@ -88,18 +109,25 @@ class Verdict:
     def deciding(self) -> tuple[Reason, ...]:
         """The reasons behind the decision: the rules that forced it, else those whose points made the score."""
         found = self.findings
-        hard = {Decision.SKIP: Effect.SKIP, Decision.REVIEW: Effect.REVIEW}.get(self.decision)
+        hard = Effect(_FORCING[self.decision])
         forced = tuple(reason_of(f) for f in found if f[1] is hard)
         if forced:
             return forced
-        wanted = {Decision.FOLLOW_BACK: (Effect.PLUS,), Decision.SKIP: (Effect.MINUS,)}
-        effects = wanted.get(self.decision, (Effect.PLUS, Effect.MINUS))
+        good = self.decision in (Decision.FOLLOW_BACK, Decision.KEEP)
+        bad = self.decision in (Decision.SKIP, Decision.UNFOLLOW)
+        effects = (Effect.PLUS,) if good else (Effect.MINUS,) if bad else (Effect.PLUS, Effect.MINUS)
         return tuple(reason_of(f) for f in found if f[1] in effects)
+
+    @property
+    def moved_by(self) -> frozenset[str]:
+        """The rules that moved the verdict (forced it, or gave the points that decided it): what `why:` means.
+        A rule that looked and passed did not move it."""
+        return frozenset(reason.rule for reason in self.deciding)
 
     @property
     def summary(self) -> str:
         """Why, in one line: the rules that forced the decision, or the score against the policy's bars."""
-        forced = {Decision.SKIP: Effect.SKIP, Decision.REVIEW: Effect.REVIEW}.get(self.decision)
+        forced = Effect(_FORCING[self.decision])
         fired = list(dict.fromkeys(f[0] for f in self.findings if f[1] is forced))
         if fired:
             return f"{self.decision}: {', '.join(fired)} said {self.decision}"
@@ -107,11 +135,12 @@ class Verdict:
         if policy is None:
             return f"{self.decision}: score {self.score}"
         bars = policy.verdict
-        if self.decision is Decision.FOLLOW_BACK:
-            return f"follow back: score {self.score} ≥ {bars.follow_back_at}"
-        if self.decision is Decision.SKIP:
-            return f"skip: score {self.score} ≤ {bars.skip_at}"
-        return f"review: score {self.score}, below {bars.follow_back_at} for follow back"
+        if self.decision in (Decision.FOLLOW_BACK, Decision.KEEP):
+            return f"{self.decision}: score {self.score} ≥ {bars.follow_back_at}"
+        if self.decision in (Decision.SKIP, Decision.UNFOLLOW):
+            return f"{self.decision}: score {self.score} ≤ {bars.skip_at}"
+        good = "keep" if self.basis[3] is not None and self.basis[3].you_follow else "follow back"
+        return f"review: score {self.score}, below {bars.follow_back_at} for {good}"
 
     @property
     def sort_key(self) -> tuple[int, int]:
