@@ -15,6 +15,7 @@ from followtui.cli import (
     notify_cmd,
     policy_cmd,
     show,
+    stats_cmd,
     sync_cmd,
 )
 from followtui.cli.context import STATE, handle_errors
@@ -37,6 +38,7 @@ app.command("sync")(sync_cmd.sync)
 app.command("show")(show.show)
 app.command("history")(show.history)
 app.command("changes")(changes_cmd.changes)
+app.command("stats")(stats_cmd.stats)
 app.command("tag")(annotate.tag)
 app.command("untag")(annotate.untag)
 app.command("note")(annotate.note)
