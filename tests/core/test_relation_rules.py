@@ -126,7 +126,8 @@ def ev(kind: EventKind, pid: str, day: int) -> FollowEvent:
 
 def test_relations_from_the_event_log():
     events = [
-        ev(EventKind.FOLLOWER_GAINED, "a", 1), ev(EventKind.FOLLOWER_LOST, "a", 3), ev(EventKind.FOLLOWER_GAINED, "a", 6),
+        ev(EventKind.FOLLOWER_GAINED, "a", 1), ev(EventKind.FOLLOWER_LOST, "a", 3),
+        ev(EventKind.FOLLOWER_GAINED, "a", 6),
         ev(EventKind.FOLLOWING_ADDED, "b", 2),
         ev(EventKind.FOLLOWER_LOST, "c", 4), ev(EventKind.FOLLOWER_GAINED, "c", 5),  # a glitch: back at the next sync
     ]  # fmt: skip
