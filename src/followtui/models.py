@@ -222,6 +222,8 @@ class SyncReport:
     added: int = 0
     removed: int = 0
     requests: int = 0
+    #: Accounts in your lists whose profile was never looked up yet (their counts and activity are unknown).
+    unhydrated: int = 0
     message: str = ""
     #: This sync's changes by name (not stored with the report: the events are).
     changes: tuple[Change, ...] = field(default=(), compare=False)

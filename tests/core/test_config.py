@@ -12,7 +12,6 @@ import pytest
 from followtui.core import config
 from followtui.core.config import (
     DEFAULT_CONFIG_TEXT,
-    DEFAULT_HYDRATE_BUDGET,
     DEFAULT_PRESET_TAGS,
     Settings,
     data_dir_is_explicit,
@@ -43,7 +42,7 @@ def test_no_config_file_means_defaults_and_no_problems(tmp_path):
     assert settings.keymap == {}
     assert settings.preset_tags == DEFAULT_PRESET_TAGS
     assert 1 <= len(settings.preset_tags) <= 9
-    assert settings.hydrate_budget == DEFAULT_HYDRATE_BUDGET
+    assert settings.hydrate_budget is None  # auto: sized by the platform
     assert settings.themes_dir == tmp_path / "themes"
     assert settings.problems == ()
 

@@ -132,7 +132,7 @@ async def _build(data_dir: Path, chosen: list[tuple[str, str, str]], urls: list[
         await add_account(store, platform, handle, server=url)
         for (platform, _, handle), url in zip(chosen, urls, strict=True)
     ]
-    options = SyncOptions(hydrate_budget=300)
+    options = SyncOptions()  # the profile budget sized as for a real account (auto)
 
     async def sync_all(day: int) -> None:
         reports = await asyncio.gather(*(sync_tracked(store, account, options) for account in accounts))

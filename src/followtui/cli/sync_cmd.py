@@ -21,11 +21,11 @@ from followtui.core.exit_codes import ExitCode, UsageError, exit_code_for
 @handle_errors
 def sync(
     accounts: list[str] = typer.Argument(None, help="platform:handle (default: every tracked account)"),
-    json_output: bool = typer.Option(
-        False, "--json", help="one JSON line on stdout: results and changes"
-    ),
+    json_output: bool = typer.Option(False, "--json", help="one JSON line on stdout: results and changes"),
     accept_drop: bool = typer.Option(False, "--accept-drop", help="record a large sudden drop held as suspect"),
-    hydrate: int = typer.Option(100, "--hydrate", min=0, help="requests to spend on full profiles (counts, bios)"),
+    hydrate: str = typer.Option(
+        None, "--hydrate", metavar="N|all|auto", help="requests for profile look-ups (default: [sync] in config, auto)"
+    ),
     no_notify: bool = typer.Option(False, "--no-notify", help="send no notification ([notify] in config.toml)"),
 ) -> None:
     """Take a complete snapshot of each account and record what changed since the last one, naming who."""
@@ -51,7 +51,7 @@ def sync(
     if skipped:
         message(f"skipping import-only {', '.join(skipped)} (update with `followtui import`)")
     chosen = [a for a in chosen if a.platform not in offline]
-    options = SyncOptions(accept_drop=accept_drop, hydrate_budget=hydrate)
+    options = SyncOptions(accept_drop=accept_drop, hydrate_budget=_budget(hydrate))
     results: list[dict[str, Any]] = []
     changes: list[Any] = []
     worst = ExitCode.OK
@@ -132,6 +132,22 @@ class _TerminalProgress:
         self.progress.update(task, completed=done, total=total)
 
 
+def _budget(option: str | None) -> int | None:
+    """--hydrate N, all or auto; without it, what config.toml says (auto by default)."""
+    from followtui.core.config import ALL_PROFILES, data_dir_is_explicit, load_settings, resolve_config_dir
+
+    if option is None:
+        return load_settings(
+            resolve_config_dir(STATE.data_dir, data_dir_is_explicit(STATE.data_dir_option))
+        ).hydrate_budget
+    word = option.strip().lower()
+    if word in ("auto", "all"):
+        return None if word == "auto" else ALL_PROFILES
+    if word.isdigit():
+        return int(word)
+    raise UsageError(f"--hydrate wants a number of requests, all or auto, not {option!r}")
+
+
 def report_lines(label: str, report) -> list[str]:  # type: ignore[no-untyped-def]
     """The counts, then one indented line per kind of change naming who (at most ten, then "and N more")."""
     from followtui.core.changes import named_lines
@@ -139,14 +155,24 @@ def report_lines(label: str, report) -> list[str]:  # type: ignore[no-untyped-de
     if report.status.value == "baseline":
         return [
             f"{label}: baseline snapshot: {report.followers:,} followers, {report.following:,} following "
-            f"({report.duration_s:.1f} s, {report.requests} requests)"
+            f"({report.duration_s:.1f} s, {report.requests} requests)",
+            *_remaining(report),
         ]
     head = (
         f"{label}: {report.followers:,} followers (+{report.gained} -{report.lost}, {report.gone} gone), "
         f"{report.following:,} following (+{report.added} -{report.removed}) "
         f"({report.duration_s:.1f} s, {report.requests} requests)"
     )
-    return [head, *(f"  {line}" for line in named_lines(report.changes))]
+    return [head, *(f"  {line}" for line in named_lines(report.changes)), *_remaining(report)]
+
+
+def _remaining(report) -> list[str]:  # type: ignore[no-untyped-def]
+    if not report.unhydrated:
+        return []
+    return [
+        f"  {report.unhydrated:,} accounts not looked up yet (no counts or activity); "
+        "the next syncs continue, or: followtui sync --hydrate all"
+    ]
 
 
 def _notify(changes: list[Any]) -> None:

@@ -328,7 +328,7 @@ def event_from_doc(doc: dict[str, Any]) -> FollowEvent:
     )
 
 
-_REPORT_COUNTS = ("followers", "following", "gained", "lost", "gone", "added", "removed", "requests")
+_REPORT_COUNTS = ("followers", "following", "gained", "lost", "gone", "added", "removed", "requests", "unhydrated")
 
 
 def report_to_doc(report: SyncReport) -> dict[str, Any]:

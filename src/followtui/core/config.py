@@ -32,7 +32,8 @@ THEMES_DIR = "themes"
 UI_STATE_FILE = "ui-state.json"
 
 DEFAULT_PRESET_TAGS: tuple[str, ...] = ("friend", "work", "family", "spam", "later")
-DEFAULT_HYDRATE_BUDGET = 100
+#: `--hydrate all`: look up every account not looked up yet (a platform's rate limit still applies).
+ALL_PROFILES = 1_000_000
 DEFAULT_DAILY_CAP = 200
 DEFAULT_PACING_S = 1.0
 MAX_DAILY_CAP = 10_000
@@ -64,8 +65,9 @@ DEFAULT_CONFIG_TEXT = """\
 # presets = ["friend", "work", "family", "spam", "later"]
 
 [sync]
-# How many profile look-ups a sync may spend on details (counts, bios, last post) for new and stale accounts.
-# hydrate_budget = 100
+# How many requests a sync may spend looking up profiles (counts, bios, last activity): a number, "all", or
+# "auto" (the default: what the platform allows, e.g. GitHub's hourly quota; fans first, then the rest).
+# hydrate_budget = "auto"
 
 [actions]
 # Follows and unfollows per platform per day, and seconds between two of them (safety rails for bulk actions).
@@ -91,7 +93,8 @@ class Settings:
     theme: str | None = None
     keymap: dict[str, str] = field(default_factory=dict)
     preset_tags: tuple[str, ...] = DEFAULT_PRESET_TAGS
-    hydrate_budget: int = DEFAULT_HYDRATE_BUDGET
+    #: Requests for profile look-ups per sync; None: "auto" (sized by the platform), ALL_PROFILES: "all".
+    hydrate_budget: int | None = None
     #: Follows plus unfollows per platform per UTC day (Instagram is known to block near 200).
     daily_cap: int = DEFAULT_DAILY_CAP
     #: Seconds between two follow/unfollow requests, so a bulk action does not look like a bot.
@@ -287,8 +290,13 @@ def _parse_sync(table: dict[str, Any], report: _Reporter) -> dict[str, Any]:
     for key, value in table.items():
         if key != "hydrate_budget":
             report(f"[sync] {quote(key)}", "unknown setting, ignored (known: hydrate_budget)")
+        elif value in ("auto", "all"):
+            values["hydrate_budget"] = None if value == "auto" else ALL_PROFILES
         elif isinstance(value, bool) or not isinstance(value, int):
-            report("[sync] hydrate_budget", f"should be a whole number, found {_type_name(value)}; using the default")
+            report(
+                "[sync] hydrate_budget",
+                f'should be a whole number, "auto" or "all", found {_type_name(value)}; using "auto"',
+            )
         elif not 0 <= value <= MAX_HYDRATE_BUDGET:
             report("[sync] hydrate_budget", f"should be between 0 and {MAX_HYDRATE_BUDGET}; using the default")
         else:

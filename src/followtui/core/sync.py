@@ -56,8 +56,9 @@ SyncProgress = Callable[[str, int, "int | None"], None]
 @dataclass(frozen=True, slots=True)
 class SyncOptions:
     accept_drop: bool = False
-    #: Requests a sync may spend on fetching full profiles (counts, bios) beyond the lists themselves.
-    hydrate_budget: int = 100
+    #: Requests a sync may spend on fetching full profiles (counts, bios, activity) beyond the lists themselves;
+    #: None sizes it by the platform (`auto_budget`).
+    hydrate_budget: int | None = None
     #: A loss larger than this share of the previous list AND than drop_min accounts is held as suspect.
     drop_share: float = 0.20
     drop_min: int = 50
@@ -211,13 +212,20 @@ async def _sync_locked(
     seen[own.id] = own
     seen.update((pid, p) for pid, p in looked_up.items() if isinstance(p, Profile))
     departed = _departed(stored, account, new_followers, looked_up)
-    hydrated = await _hydrate(provider, seen, known, departed, set(looked_up), options, observed_at, progress)
+    wanted = _to_hydrate(seen, known, departed, set(looked_up), changes, options, observed_at)
+    budget = auto_budget(provider, len(wanted)) if options.hydrate_budget is None else options.hydrate_budget
+    hydrated = await _hydrate(provider, wanted, budget, progress)
     gone.update(
         (pid, r.reason.value)
         for pid, r in hydrated.items()
         if isinstance(r, GoneAccount) and pid not in new_followers and pid not in new_following
     )
     seen.update((pid, p) for pid, p in hydrated.items() if isinstance(p, Profile))
+    unhydrated = sum(
+        1
+        for pid in changes.followers | changes.following
+        if seen[pid].hydrated_at is None and (known.get(pid) is None or known[pid].hydrated_at is None)
+    )
     posts = _merge_posts(previous, new_posts, observed_at)
     interactions = _merge_interactions(previous, engaged, observed_at)
 
@@ -235,6 +243,7 @@ async def _sync_locked(
         requests=provider.requests_made,
         posts=posts,
         interactions=interactions,
+        unhydrated=unhydrated,
     )
 
 
@@ -318,6 +327,7 @@ def commit_snapshot(
     posts: tuple[datetime, ...] | None = None,
     source: EventSource = EventSource.SYNC,
     interactions: dict[str, Interactions] | None = None,
+    unhydrated: int = 0,
 ) -> SyncReport:
     """The step a sync and an offline import share: the profiles that changed, one event per change (at
     observed_at), the report with those changes by name, and all of it committed in one store write."""
@@ -352,6 +362,7 @@ def commit_snapshot(
         added=len(added),
         removed=len(removed),
         requests=requests,
+        unhydrated=unhydrated,
         message=message,
         changes=tuple(changes_from_events(account, events, _Names(changed_profiles, known))),
     )
@@ -489,38 +500,59 @@ def _departed(
     return sorted(left - followers - gone.keys() - looked_up.keys())
 
 
-async def _hydrate(
-    provider: Provider,
+def auto_budget(provider: Provider, wanted: int) -> int:
+    """What a platform allows a sync to spend on profiles: GitHub's quota left this hour (60 without a token,
+    5,000 with one; ten kept for the next sync's lists), else enough for everyone wanted, bounded."""
+    http = getattr(provider, "http", None)
+    quota = http.quota_left() if http is not None else None
+    enough = min(2 * wanted + 10, MAX_AUTO_BUDGET)
+    return enough if quota is None else max(0, min(enough, quota - QUOTA_RESERVE))
+
+
+#: The most `auto` spends on profiles in one sync, and the requests it leaves in a known quota.
+MAX_AUTO_BUDGET = 2_000
+QUOTA_RESERVE = 10
+
+
+def _to_hydrate(
     seen: dict[str, Profile],
     known: dict[str, Profile],
     recheck: list[str],
     already: set[str],
+    changes: SetChanges,
     options: SyncOptions,
     observed_at: datetime,
-    progress: SyncProgress | None,
-) -> dict[str, Profile | GoneAccount]:
-    """Fetch full profiles within the budget: past unfollowers, then never-hydrated accounts, then the stalest."""
-    if options.hydrate_budget <= 0:
-        return {}
-    never: list[str] = []
+) -> list[str]:
+    """Whom to look up, most needed first: past unfollowers (renamed? gone?), then accounts never looked up —
+    fans (the follow-back queue), then those not following you back, then the rest — then the stalest."""
+    never: list[tuple[int, str]] = []
     stale: list[tuple[datetime, str]] = []
     limit = observed_at - options.stale_after
+    followers, following = changes.followers, changes.following
     for pid, profile in seen.items():
         if pid in already or profile.hydrated_at is not None:
             continue
         previous = known.get(pid)
         if previous is None or previous.hydrated_at is None:
-            never.append(pid)
+            rank = 0 if pid not in following else 1 if pid not in followers else 2
+            never.append((rank, pid))
         elif previous.hydrated_at < limit:
             stale.append((previous.hydrated_at, pid))
+    never.sort()
     stale.sort()
-    wanted = (recheck + never + [pid for _, pid in stale])[: options.hydrate_budget]
-    if not wanted:
+    return recheck + [pid for _, pid in never] + [pid for _, pid in stale]
+
+
+async def _hydrate(
+    provider: Provider, wanted: list[str], budget: int, progress: SyncProgress | None
+) -> dict[str, Profile | GoneAccount]:
+    """Full profiles within the budget, in the order wanted."""
+    if budget <= 0 or not wanted:
         return {}
     if progress:
-        progress("profiles", 0, len(wanted))
+        progress("profiles", 0, min(len(wanted), budget))
     try:
-        return await provider.lookup(wanted, budget=options.hydrate_budget)
+        return await provider.lookup(wanted, budget=budget)
     except ProviderError:
         return {}  # details are a nicety; the snapshot itself is complete without them
 
