@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from followtui.cli.context import STATE, find_account, handle_errors
-from followtui.cli.output import FORMATS, emit
+from followtui.cli.output import FORMATS, emit, message
 from followtui.core.exit_codes import UsageError
 
 PROFILE_COLUMNS = [
@@ -94,7 +94,30 @@ def show(
         "count": len(rows),
         "rows": rows,
     }
+    if fmt == "table":
+        rows = _say_what_is_missing(rows, data.profiles)
     emit(rows, columns, fmt, document)
+
+
+NOT_LOOKED_UP = "not looked up"
+NOT_READ = "not read"
+
+
+def _say_what_is_missing(rows: list[dict[str, Any]], profiles: dict[str, Any]) -> list[dict[str, Any]]:
+    """A table cell with no value says why, rather than a bare dash; the count of such accounts goes to stderr
+    with the way to fill them in."""
+    out, missing = [], 0
+    for row in rows:
+        profile = profiles.get(row["id"])
+        if profile is None or (profile.hydrated_at is None and row.get("followers_count") is None):
+            missing += 1
+            row = {**row, "followers_count": NOT_LOOKED_UP, "following_count": NOT_LOOKED_UP, "ratio": ""}
+        if "interactions" in row and row["interactions"] is None:
+            row = {**row, "interactions": NOT_READ}
+        out.append(row)
+    if missing:
+        message(f"{missing:,} accounts not looked up yet (no counts or activity): followtui sync --hydrate all")
+    return out
 
 
 @handle_errors
