@@ -67,3 +67,11 @@ class ReadsInteractions(Protocol):
         """Every interaction with `account`'s recent posts or repositories since `since`, spending at most
         `budget` requests (newest posts first; what the budget did not reach is left out, never guessed)."""
 
+
+@runtime_checkable
+class ReadsActivity(Protocol):
+    """A platform whose profiles lack activity, read beside them: GitHub's public events, Bluesky's author feed."""
+
+    async def lookup_with_activity(self, ids: Sequence[str], budget: int) -> dict[str, Profile | GoneAccount]:
+        """`lookup`, with `last_active_at` and `posts_per_day` set from each account's newest acts, within
+        `budget` requests in all (so fewer accounts than `lookup` would cover, each of them complete)."""

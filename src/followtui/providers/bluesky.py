@@ -18,7 +18,8 @@ from urllib.parse import quote, urlencode
 import httpx
 import orjson
 
-from followtui.models import FollowList, GoneAccount, GoneReason, Profile
+from followtui.models import FollowList, GoneAccount, GoneReason, Interaction, Profile
+from followtui.providers.activity import Activity, activity_of, with_activity
 from followtui.providers.base import Progress
 from followtui.providers.errors import (
     ApiError,
@@ -51,6 +52,9 @@ MAX_CURSOR = 1024
 FOLLOW = "app.bsky.graph.follow"
 #: Pages of your own author feed read per sync at most (100 posts each): enough for a daily sync.
 MAX_POST_PAGES = 10
+#: Author-feed items read per account for its activity (one page).
+FEED_PAGE = 30
+REPOST_REASON = "app.bsky.feed.defs#reasonRepost"
 #: Pauses while is_following waits for the AppView to index a write of ours (~10 s in all). The AppView learns
 #: of a PDS write from the PDS's event stream, a moment later, so a read-back right after it can still be stale.
 INDEX_WAITS_S = (0.1, 0.2, 0.4, 0.8, 1.5, 2.0, 2.0, 3.0)
@@ -239,6 +243,53 @@ class BlueskyProvider:
             raise stopped[0]
         return results
 
+    async def lookup_with_activity(self, ids: Sequence[str], budget: int) -> dict[str, Profile | GoneAccount]:
+        """`lookup`, with each hydrated account's recent activity (`last_active_at`, `posts_per_day`) from one
+        page of its author feed: a request an account on top of the profiles' (25 a request).
+
+        As many ids are taken, in order, as fit at that price; their profiles come first and the feeds are read,
+        in the same order, with what the profiles left (classifying a gone actor costs one). A budget too small
+        for a single feed buys profiles alone.
+        """
+        wanted = list(dict.fromkeys(i for i in ids if i))
+        budget = max(0, budget)
+        taken = wanted[: _fully_hydrated(len(wanted), budget, self.batch_size)]
+        before = self.requests_made
+        results = await self.lookup(taken, budget)
+        left = budget - (self.requests_made - before)
+        found = [(actor, p) for actor in taken if isinstance(p := results.get(actor), Profile)]
+        results.update(await self._read_feeds(found[: max(0, left)]))
+        return results
+
+    async def _read_feeds(self, profiles: list[tuple[str, Profile]]) -> dict[str, Profile]:
+        """Each (asked id, profile) with the activity its author feed shows, concurrently. A feed that cannot be
+        read leaves its profile as it was (activity is a nicety); a rate limit keeps what arrived."""
+        semaphore = asyncio.Semaphore(self.concurrency)
+        stopped: list[RateLimitError] = []
+        out: dict[str, Profile] = {}
+
+        async def read(actor: str, profile: Profile) -> None:
+            async with semaphore:
+                if stopped:
+                    return
+                try:
+                    out[actor] = with_activity(profile, await self._feed_activity(profile))
+                except RateLimitError as exc:
+                    stopped.append(exc)
+                except (ApiError, NotFoundError, AuthError):
+                    pass
+
+        await _gather_all([read(actor, profile) for actor, profile in profiles])
+        return out
+
+    async def _feed_activity(self, profile: Profile) -> Activity:
+        """What the newest page of `profile`'s author feed says: its posts, replies and reposts all count (what
+        its followers see of it); without a cursor the page is its whole feed, back to the account's creation."""
+        data = await self._get("app.bsky.feed.getAuthorFeed", {"actor": profile.id, "limit": FEED_PAGE})
+        times = [at for at, _ in _feed_entries(data, profile.id)]
+        now = self.server_time() or datetime.now(UTC)
+        return activity_of(times, now, more=data.get("cursor") is not None, since=profile.created_at)
+
     # -- follow actions (need an app password) --------------------------------------------------------
 
     async def follow(self, target: Profile) -> None:
@@ -287,20 +338,9 @@ class BlueskyProvider:
             if cursor is not None:
                 params["cursor"] = cursor
             data = await self._get("app.bsky.feed.getAuthorFeed", params)
-            feed = data.get("feed") if isinstance(data, dict) else None
-            if not isinstance(feed, list):
-                raise ApiError("Bluesky sent an author feed without a feed")
-            for item in feed:
-                if not isinstance(item, dict) or item.get("reason") is not None:
-                    continue  # a repost (or pin) is not a post of yours
-                post = item.get("post")
-                if not isinstance(post, dict) or _split_at_uri(post.get("uri"))[0] != account.id:
-                    continue
-                record = post.get("record")
-                at = _parse_time(record.get("createdAt") if isinstance(record, dict) else None)
-                at = at or _parse_time(post.get("indexedAt"))
-                if at is None:
-                    continue
+            for at, repost in _feed_entries(data, account.id):
+                if repost:
+                    continue  # a repost is not a post of yours
                 if at < since:
                     return times
                 times.append(at)
@@ -308,6 +348,13 @@ class BlueskyProvider:
             if cursor is None:
                 break
         return times
+
+    async def interactions(self, account: Profile, since: datetime, budget: int) -> list[Interaction]:
+        """Likes, reposts and replies on `account`'s posts since `since`, in at most `budget` requests (up to
+        three a post, newest first); see followtui.providers.interactions.bluesky."""
+        from followtui.providers.interactions.bluesky import read_interactions
+
+        return await read_interactions(self, account, since, budget)
 
     async def is_following(self, target: Profile) -> bool:
         """Read back from the AppView. After a write of ours it may not have indexed it yet: then the answer is
@@ -685,6 +732,46 @@ def _next_cursor(data: dict[str, Any], where: str) -> str | None:
     if not isinstance(cursor, str) or not cursor or len(cursor) > MAX_CURSOR or not cursor.isprintable():
         raise ApiError(f"Bluesky sent a malformed cursor on {where}")
     return cursor
+
+
+def _feed_entries(data: Any, actor: str) -> list[tuple[datetime, bool]]:
+    """One author-feed page as (when, is a repost) for each act of `actor`, in feed order.
+
+    A post or reply of theirs counts at the earlier of its createdAt and indexedAt, as the AppView sorts them
+    (createdAt is the client's word: a post dated in the future counts when it was indexed); a repost by them at
+    when it was indexed. Pins, items of others and items without a readable time are left out.
+    """
+    feed = data.get("feed") if isinstance(data, dict) else None
+    if not isinstance(feed, list):
+        raise ApiError("Bluesky sent an author feed without a feed")
+    entries = (_feed_entry(item, actor) for item in feed if isinstance(item, dict))
+    return [entry for entry in entries if entry is not None]
+
+
+def _feed_entry(item: dict[str, Any], actor: str) -> tuple[datetime, bool] | None:
+    reason = item.get("reason")
+    if reason is not None:
+        if not isinstance(reason, dict) or reason.get("$type") != REPOST_REASON:
+            return None  # a pin, or a reason we do not know
+        by = reason.get("by")
+        at = _parse_time(reason.get("indexedAt"))
+        return (at, True) if at is not None and isinstance(by, dict) and by.get("did") == actor else None
+    post = item.get("post")
+    if not isinstance(post, dict) or _split_at_uri(post.get("uri"))[0] != actor:
+        return None
+    record = post.get("record")
+    created = _parse_time(record.get("createdAt") if isinstance(record, dict) else None)
+    times = [t for t in (created, _parse_time(post.get("indexedAt"))) if t is not None]
+    return (min(times), False) if times else None
+
+
+def _fully_hydrated(count: int, budget: int, batch: int) -> int:
+    """How many of `count` ids a budget covers with a feed each plus their profiles (`batch` a request); when
+    not even one, as many as its profile requests alone cover."""
+    taken = min(count, budget)
+    while taken and taken + -(-taken // batch) > budget:
+        taken -= 1
+    return taken or min(count, budget * batch)
 
 
 def _split_at_uri(uri: object) -> tuple[str, str, str]:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
 
-from followtui.models import FollowList, GoneAccount, GoneReason, Profile
+from followtui.models import FollowList, GoneAccount, GoneReason, Interaction, Profile
+from followtui.providers.activity import Activity, activity_of, with_activity
 from followtui.providers.base import Progress
 from followtui.providers.errors import (
     ApiError,
@@ -41,6 +42,9 @@ API_VERSION = "2022-11-28"
 MAX_PER_PAGE = 100
 #: A Link header promising more pages than this is not believed (10 million accounts at 100 a page).
 MAX_PAGES = 100_000
+#: Public events read per account for its activity (one page), and how long GitHub keeps them.
+EVENTS_PER_PAGE = 30
+EVENT_RETENTION = timedelta(days=90)
 TOKEN_HINT = (
     "A token raises the limit from 60 to 5,000 requests an hour: create one at "
     "https://github.com/settings/tokens (no scopes are needed to read) and give it to followtui "
@@ -183,6 +187,79 @@ class GitHubProvider:
             raise stopped[0]
         return results
 
+    async def lookup_with_activity(self, ids: Sequence[str], budget: int) -> dict[str, Profile | GoneAccount]:
+        """`lookup`, with each hydrated account's recent public activity (`last_active_at`, `posts_per_day`)
+        from the first page of its public events: two requests an account.
+
+        Ids are taken in order, in rounds: with A requests left, a round takes ceil(A/2) ids and reads the events
+        of those among its first A // 2 that exist, so a budget of N hydrates N // 2 accounts fully (an odd last
+        request buys a profile alone), and what a gone account did not need goes to the next round's ids. Fewer complete
+        accounts beat more half-known ones: the rest stay absent and come first next time, while an account
+        hydrated without its activity would wait until it is stale to get it. The budget is capped by the quota
+        left, as in `lookup`, and again after every round; a rate limit keeps what arrived.
+        """
+        wanted = list(dict.fromkeys(i for i in ids if i))
+        left = self._capped_budget(budget)
+        results: dict[str, Profile | GoneAccount] = {}
+        stopped: list[RateLimitError] = []
+        taken = 0
+        while left > 0 and taken < len(wanted) and not stopped:
+            batch = wanted[taken : taken + (left + 1) // 2]
+            taken += len(batch)
+            left -= await self._hydrate_round(batch, left - len(batch), results, stopped)
+            quota = self._http.quota_left()
+            left = left if quota is None else min(left, quota)
+        if stopped and not results:
+            raise stopped[0]
+        return results
+
+    async def _hydrate_round(
+        self, batch: list[str], events: int, results: dict[str, Profile | GoneAccount], stopped: list[RateLimitError]
+    ) -> int:
+        """Profiles of `batch` into `results`, with events for those of its first `events` ids that exist; the
+        requests sent. A rate limit is noted in `stopped` and ends the round's remaining work."""
+        semaphore = asyncio.Semaphore(self.concurrency)
+        sent = 0
+
+        def one(index: int, account_id: str) -> Callable[[], Awaitable[None]]:
+            async def run() -> None:
+                nonlocal sent
+                async with semaphore:
+                    try:
+                        if stopped:
+                            return
+                        sent += 1
+                        found = results[account_id] = await self._lookup_one(account_id)
+                        if isinstance(found, Profile) and index < events and not stopped:
+                            sent += 1
+                            results[account_id] = await self._with_events(found)
+                    except RateLimitError as exc:
+                        stopped.append(exc)
+
+            return run
+
+        await _gather_all([one(index, account_id) for index, account_id in enumerate(batch)])
+        return sent
+
+    def _capped_budget(self, budget: int) -> int:
+        """The budget, capped by the quota the server says is left; with none left one request still goes (the
+        rate-limit handling then waits or explains)."""
+        quota = self._http.quota_left()
+        budget = max(0, budget)
+        return budget if quota is None else min(budget, max(quota, 1))
+
+    async def _with_events(self, profile: Profile) -> Profile:
+        """`profile` with its activity from its newest public events; as it was when they cannot be read (the
+        user vanished meanwhile, or the answer is unusable): activity is a nicety, the profile is not."""
+        try:
+            answer = await self._http.get_json(
+                f"/users/{_q(profile.handle)}/events/public", params={"per_page": EVENTS_PER_PAGE}
+            )
+        except (NotFoundError, ApiError):
+            return profile
+        now = self.server_time() or datetime.now(UTC)
+        return with_activity(profile, _event_activity(answer, now, profile.created_at))
+
     # -- follow actions (need a token) -----------------------------------------------------------------
 
     async def follow(self, target: Profile) -> None:
@@ -199,6 +276,14 @@ class GitHubProvider:
         path = f"/user/following/{_q(target.handle)}"
         answer = await self._http.request("GET", path, expect_json=False, accept=(404,))
         return answer.status != 404
+
+    async def interactions(self, account: Profile, since: datetime, budget: int) -> list[Interaction]:
+        """Stars, forks and issues on `account`'s repositories since `since`, in at most `budget` requests (one
+        for the repositories, up to three a repository, most recently pushed first); see
+        followtui.providers.interactions.github."""
+        from followtui.providers.interactions.github import read_interactions
+
+        return await read_interactions(self, account, since, budget)
 
     async def _action(self, method: str, login: str) -> None:
         try:
@@ -441,3 +526,24 @@ def _clean_url(value: object) -> str:
 def _parse_time(value: object) -> datetime | None:
     """An ISO-8601 time as aware UTC, or None when missing, wrong-typed or malformed."""
     return clean_time(value)
+
+
+def _event_activity(answer: JsonResponse, now: datetime, created: datetime | None) -> Activity | None:
+    """What one page of public events says (providers/activity.py), or None when the body is not a list.
+
+    GitHub keeps 90 days of events (300 at most), so a page shorter than asked holds them all and its window
+    reaches back 90 days, or to the account's creation when later. No events: no public activity in 90 days,
+    so posts_per_day 0.0 and last_active_at None, which means "not within what GitHub shows", not "never".
+    Items without a readable created_at are skipped.
+    """
+    data = answer.data
+    if not isinstance(data, list):
+        return None
+    times = [t for t in map(_event_time, data) if t is not None]
+    more = len(data) >= EVENTS_PER_PAGE or "next" in answer.links
+    since = now - EVENT_RETENTION if created is None else max(now - EVENT_RETENTION, created)
+    return activity_of(times, now, more=more, since=since)
+
+
+def _event_time(item: object) -> datetime | None:
+    return _parse_time(item.get("created_at")) if isinstance(item, dict) else None

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import httpx
 
-from followtui.models import FollowList, GoneAccount, GoneReason, Profile
+from followtui.models import FollowList, GoneAccount, GoneReason, Interaction, Profile
 from followtui.providers.base import Progress
 from followtui.providers.errors import (
     ApiError,
@@ -253,6 +253,13 @@ class MastodonProvider:
                 break
             target, params = str(self._http.resolve(next_url)), None
         return times
+
+    async def interactions(self, account: Profile, since: datetime, budget: int) -> list[Interaction]:
+        """Favourites, boosts and replies on `account`'s statuses since `since`, in at most `budget` requests (up
+        to three a status, newest first); see followtui.providers.interactions.mastodon."""
+        from followtui.providers.interactions.mastodon import read_interactions
+
+        return await read_interactions(self, account, since, budget)
 
     # -- lists -----------------------------------------------------------------------------------------
 

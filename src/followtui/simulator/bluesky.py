@@ -31,6 +31,7 @@ from typing import Any
 
 import orjson
 
+from . import interactions_bluesky
 from .faults import Fault, FaultPlan, Shape, cut, rebody, wrong_types
 from .ratelimit import WindowLimiter, WindowState
 from .wire import Request, Response, RowCache, http_date, json_response
@@ -42,6 +43,8 @@ FOLLOW = "app.bsky.graph.follow"
 MOD_LABELER = "did:plc:ar7c4by46qjdydhdevvrndac"  # the Bluesky moderation service's DID
 SERVICE_DID = "did:web:api.bsky.test"
 MAX_PROFILES = 25
+#: Share of a non-owner's activity that is reposts of someone else's post (the rest are its own posts).
+REPOST_SHARE = 0.25
 _S32 = "234567abcdefghijklmnopqrstuvwxyz"  # the sortable base32 alphabet of TIDs
 _S32_INDEX = {c: i for i, c in enumerate(_S32)}
 _CURSOR_BASE = 1_700_000_000_000_000 << 10  # makes cursors look like the TIDs production returns
@@ -502,9 +505,8 @@ class BlueskyApp:
         return json_response(200, body)
 
     def _get_author_feed(self, req: Request, me: Account | None) -> Response:
-        """An actor's feed, newest first: the owners' own posts (World.post_times) and, after every third one, a
-        repost of someone else's post (a client counting your posts must skip items with a `reason`); other
-        accounts have an empty feed."""
+        """An actor's feed, newest first (see _feed_entries): posts, and reposts of someone else's post (a client
+        counting your posts must skip items with a `reason`)."""
         actor = _param(req, "actor")
         limit = _limit(req.arg("limit"))
         acc = self.resolve(actor)
@@ -514,12 +516,7 @@ class BlueskyApp:
         items: list[dict[str, Any]] = []
         author = self.profile_view(acc, me)
         author.pop("description", None)
-        entries = sorted(
-            [(ts, False) for ts in self.world.post_times(acc)]
-            + [(ts + 7, True) for ts in self.world.post_times(acc) if ts % 3 == 0 and ts + 7 < self.world.now_ts()],
-            reverse=True,
-        )
-        entries = [(ts, repost) for ts, repost in entries if before is None or ts < before]
+        entries = self._feed_entries(acc, limit, before)
         for n, (ts, repost) in enumerate(entries[:limit]):
             rkey = tid(ts * 1_000_000 + n)
             uri = f"at://{did_for(acc.id)}/app.bsky.feed.post/{rkey}"
@@ -529,6 +526,8 @@ class BlueskyApp:
                 "replyCount": 0, "repostCount": 0, "likeCount": 0, "quoteCount": 0,
                 "indexedAt": _iso_ms(ts + 1), "labels": [],
             }  # fmt: skip
+            if not repost:
+                post.update(interactions_bluesky.post_counts(self, acc, ts))
             item: dict[str, Any] = {"post": post}
             if repost:  # the post is someone else's; the reason says who reposted it, and when
                 other = self.world.accounts_by_id(self.world.follower_ids(acc)[:1]) or [acc]
@@ -540,6 +539,21 @@ class BlueskyApp:
         if len(entries) > limit:
             body["cursor"] = tid(entries[limit - 1][0])
         return json_response(200, body)
+
+    def _feed_entries(self, acc: Account, limit: int, before: int | None) -> list[tuple[int, bool]]:
+        """(time, is a repost) of the feed items older than `before`, newest first; more than `limit` when more
+        follow. Owners: their own posts (World.post_times) and a repost 7 s after every third one; everyone
+        else: the world's activity (World.activity_times), a seeded REPOST_SHARE of it reposts."""
+        if acc.owner:
+            posts = self.world.post_times(acc)
+            now = self.world.now_ts()
+            entries = sorted(
+                [(ts, False) for ts in posts] + [(ts + 7, True) for ts in posts if ts % 3 == 0 and ts + 7 < now],
+                reverse=True,
+            )
+            return [(ts, repost) for ts, repost in entries if before is None or ts < before]
+        times = self.world.activity_times(acc, limit + 1, before=before)
+        return [(ts, _unit("repost", acc.id, ts) < REPOST_SHARE) for ts in times]
 
     def _create_session(self, req: Request, me: Account | None) -> Response:
         data = _json_body(req)
@@ -790,6 +804,9 @@ _ROUTES = {
     "app.bsky.graph.getFollowers": ("GET", BlueskyApp._get_followers),
     "app.bsky.graph.getFollows": ("GET", BlueskyApp._get_follows),
     "app.bsky.feed.getAuthorFeed": ("GET", BlueskyApp._get_author_feed),
+    "app.bsky.feed.getLikes": ("GET", interactions_bluesky.get_likes),
+    "app.bsky.feed.getRepostedBy": ("GET", interactions_bluesky.get_reposted_by),
+    "app.bsky.feed.getPostThread": ("GET", interactions_bluesky.get_post_thread),
     "com.atproto.server.createSession": ("POST", BlueskyApp._create_session),
     "com.atproto.server.refreshSession": ("POST", BlueskyApp._refresh_session),
     "com.atproto.server.deleteSession": ("POST", BlueskyApp._delete_session),

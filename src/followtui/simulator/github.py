@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 import orjson
 
+from . import github_events, interactions_github
 from .faults import Fault, FaultPlan, Shape, cut, link_header, rebody, wrong_types
 from .wire import Request, Response, RowCache, http_date, json_response
 from .world import Account, World, iso
@@ -46,6 +47,8 @@ _ROUTES = [
         (r"^/user/following/([^/]+)$", "auth_follow"),
         (r"^/users/([^/]+)/following/([^/]+)$", "follow_check"),
         (r"^/rate_limit$", "rate_limit"),
+        *interactions_github.ROUTES,
+        *github_events.ROUTES,
     )
 ]
 
@@ -292,6 +295,10 @@ class GitHubApp:
             if name == "auth_follow":
                 assert me is not None
                 return self._follow(me, args[0], method)
+            if name == "events":
+                return github_events.events_page(self, args[0], req)
+            if name in interactions_github.NAMES:
+                return interactions_github.route(self, name, args, req)
             if name == "follow_check":
                 who, target = (
                     world.account(args[0], include_gone=False),

@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 
 import orjson
 
+from . import interactions_mastodon
 from .faults import Fault, FaultPlan, Shape, cut, link_header, rebody, wrong_types
 from .ratelimit import WindowLimiter, WindowState
 from .wire import Request, Response, RowCache, http_date, json_response
@@ -53,6 +54,7 @@ _ROUTES = [
         (r"^/api/v1/accounts/(\d+)/(followers|following)$", "list"),
         (r"^/api/v1/accounts/(\d+)/(follow|unfollow)$", "follow"),
         (r"^/api/v1/accounts/(\d+)/statuses$", "statuses"),
+        *interactions_mastodon.ROUTES,
     )
 ]
 
@@ -412,6 +414,8 @@ class MastodonApp:
             if acc is None or acc.state not in ("active", "suspended"):
                 return _error(404, _NOT_FOUND, route=name)
             return json_response(200, self.account(acc, base), route=name)
+        if name in interactions_mastodon.NAMES:
+            return interactions_mastodon.route(self, name, args, req)
         acc_id = world_id_from(args[0])
         acc = world.account(acc_id) if acc_id is not None else None
         if acc is None or acc.state not in ("active", "suspended"):
@@ -556,6 +560,8 @@ class MastodonApp:
             "account": self.account(acc, base, nested=True), "media_attachments": [], "mentions": [], "tags": [],
             "emojis": [], "card": None, "poll": None,
         }  # fmt: skip
+        if reblog_of is None:
+            out.update(interactions_mastodon.status_counts(self, acc, ts))
         if reblog_of is not None:
             out["reblog"] = self._status(reblog_of, sid - 1, ts - 3600, base, reblog_of=None)
         return out

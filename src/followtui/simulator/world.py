@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from . import names
+from . import activity, names
+from .interactions import Engagement
 
 DAY = 86_400
 YEAR = 365 * DAY
@@ -124,6 +125,8 @@ class World:
         self._app_passwords: dict[int, set[str]] = {}
         self._hidden_network: set[int] = set()
         self._moved: dict[int, int] = {}
+        #: Likes, reposts, replies on owners' posts; stars, forks, issues on their repositories.
+        self.engagement = Engagement(self)
 
     # ------------------------------------------------------------------ building
 
@@ -176,6 +179,7 @@ class World:
                 self._new_account(rng, _PICK_FOLLOWER(rng))
             self._seed_edges(rng, people[:followers], owner.id, inbound=True)
             self._seed_edges(rng, people[followers - mutual : total], owner.id, inbound=False)
+            self.engagement.add_owner(owner)
             return owner
 
     def _seed_edges(self, rng: random.Random, ids: list[int], owner: int, *, inbound: bool) -> None:
@@ -270,6 +274,37 @@ class World:
                 if ts < self._now
             ]
             return sorted(out, reverse=True)
+
+    def activity_times(
+        self, ref: str | int | Account, limit: int, *, before: int | None = None, since: int | None = None
+    ) -> list[int]:
+        """The account's public acts (posts, reposts, pushes…), newest first: at most `limit`, strictly before
+        `before` (default: now), none before `since`. Owners act when they post; an inactive account stopped at
+        its profile's last activity (its newest act, months or years ago); the rest act to this day at their
+        archetype's rate (see activity.py)."""
+        with self.lock:
+            acc = self._require(ref)
+            end = self._now if before is None else min(before, self._now)
+            if acc.owner:
+                return [ts for ts in self.post_times(acc) if ts < end and (since is None or ts >= since)][:limit]
+            p = self.profile(acc)
+            rate = activity.rate_for(self.seed, acc.id, acc.kind)
+            if acc.kind != "inactive":
+                return activity.recent_times(
+                    self.seed, acc.id, rate, start=p["created_at"], end=end, limit=limit, since=since
+                )
+            last = p["last_active_at"]
+            pinned = [last] if last < end and (since is None or last >= since) and limit > 0 else []
+            room = limit - len(pinned)
+            start, end = p["created_at"], min(end, last)
+            return pinned + activity.recent_times(
+                self.seed, acc.id, rate, start=start, end=end, limit=room, since=since
+            )
+
+    def last_active(self, ref: str | int | Account) -> int | None:
+        """When the account last acted in public (epoch seconds), or None if it never has."""
+        newest = self.activity_times(ref, 1)
+        return newest[0] if newest else None
 
     @property
     def owners(self) -> list[Account]:
@@ -385,6 +420,13 @@ class World:
         """Seeded by the account id, so details never depend on the order requests arrive in."""
         rng = random.Random(self.seed * 1_000_003 + acc.id)
         return names.make_profile(rng, acc.kind, hostile=acc.hostile, ref=self.start_ts, born=acc.born)
+
+    def interactions_with(self, owner: str | int) -> list[dict[str, Any]]:
+        """Everyone's engagement with `owner` that a perfect client could see now (its own acts left out),
+        oldest first: `kind` (like, repost, reply, star, fork, issue), `actor_id`, `login`, `at` (epoch
+        seconds), and `post_at` (the post's time) or `repo` (the repository's name)."""
+        with self.lock:
+            return self.engagement.truth(self._require(owner))
 
     def truth(self, owner: str | int) -> dict[str, Any]:
         """What a perfect client would see right now: active followers and following, most recent first."""
@@ -573,6 +615,7 @@ class World:
                 for owner_id in self._owners:
                     if self._accounts[owner_id].active:
                         plan_day(self, self._accounts[owner_id], t0, actions)
+                self.engagement.step(self.day, t0)  # drawn against the graph as the day starts
                 actions.sort(key=lambda a: (a[0], a[1]))
                 for ts, _, op, via in actions:
                     self._apply(op, ts, via)
