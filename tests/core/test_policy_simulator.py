@@ -12,6 +12,7 @@ from followtui.core.policy import Decision, Effect, Policy, judge
 from followtui.core.policy.settings import SECTIONS, InterestsRule, ScriptRule
 from followtui.models import Profile
 from followtui.providers import make_provider
+from followtui.providers.base import ReadsActivity
 from followtui.providers.http import RetryPolicy
 from followtui.simulator import SimulatorServer, World, handle_for
 
@@ -55,7 +56,8 @@ async def _read(platform: str, url: str) -> list[Profile]:
         me = await provider.lookup_self(handle_for("octocat") if platform == "bluesky" else "octocat")
         followers, following = await asyncio.gather(provider.fetch_followers(me), provider.fetch_following(me))
         listed = {p.id: p for p in (*followers.accounts, *following.accounts)}
-        hydrated = await provider.lookup(list(listed), budget=len(listed))
+        look_up = provider.lookup_with_activity if isinstance(provider, ReadsActivity) else provider.lookup
+        hydrated = await look_up(list(listed), budget=3 * len(listed))  # profiles and their activity
         return [*listed.values(), *(p for p in hydrated.values() if isinstance(p, Profile))]
     finally:
         await provider.aclose()

@@ -68,9 +68,11 @@ async def test_rename_is_not_unfollow_plus_follow(store, fake):
     fake.handles["100"] = "new-name"
     fake.tick()
     report = await sync_account(store, ACCOUNT, fake)
-    [renamed] = store.events(ACCOUNT.key)  # one renamed event, not an unfollow plus a follow
+    [renamed] = store.events(ACCOUNT.key)  # not an unfollow plus a follow
     assert (renamed.kind, renamed.profile_id, renamed.detail) == (EventKind.RENAMED, "100", f"{old} → new-name")
-    assert [(c.kind.value, c.handle, c.detail) for c in report.changes] == [("renamed", "new-name", f"{old} → new-name")]
+    assert [(c.kind.value, c.handle, c.detail) for c in report.changes] == [
+        ("renamed", "new-name", f"{old} → new-name")
+    ]
     assert report.gained == report.lost == 0
     assert store.profiles("github")["100"].handle == "new-name"
 

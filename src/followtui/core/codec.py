@@ -77,6 +77,8 @@ def profile_to_doc(platform: str, profile: Profile) -> dict[str, Any]:
         doc["labels"] = list(profile.labels)
     if profile.moved_to:
         doc["moved_to"] = profile.moved_to
+    if profile.posts_per_day is not None:
+        doc["posts_per_day"] = round(profile.posts_per_day, 3)
     return doc
 
 
@@ -225,7 +227,15 @@ def profile_from_doc(doc: dict[str, Any]) -> Profile:
         followers_history=_history_from_doc(doc),
         labels=text_list(doc, "labels"),
         moved_to=text_field(doc, "moved_to"),
+        posts_per_day=rate_field(doc, "posts_per_day"),
     )
+
+
+def rate_field(doc: dict[str, Any], name: str) -> float | None:
+    value = doc.get(name)
+    if value is None or (type(value) in (int, float) and 0 <= value < 1e9):
+        return None if value is None else float(value)
+    raise BadDocument(doc, f"{name} is {_kind(value)}, not a rate")
 
 
 def _with_history(old: Profile | None, new: Profile) -> Profile:
@@ -260,6 +270,7 @@ def merge_profile(old: Profile | None, new: Profile) -> Profile:
         followers_history=old.followers_history,
         labels=new.labels or old.labels,
         moved_to=new.moved_to or old.moved_to,
+        posts_per_day=new.posts_per_day if new.posts_per_day is not None else old.posts_per_day,
     )
 
 

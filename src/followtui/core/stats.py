@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from followtui.core.codec import iso
-from followtui.models import SyncReport
+from followtui.models import EventKind, FollowEvent, SyncReport
 
 MILESTONES = (100, 500, 1_000, 5_000, 10_000, 50_000, 100_000, 500_000, 1_000_000, 5_000_000, 10_000_000)
 PERIODS = (7, 30)
@@ -79,6 +79,47 @@ def _change(good: Sequence[SyncReport], days: int) -> Change | None:
     if start is last or start.observed_at is None:
         return None
     return Change(days, last.followers - start.followers, last.following - start.following, start.observed_at)
+
+
+def sets_at(
+    followers: frozenset[str], following: frozenset[str], events: Sequence[FollowEvent], moment: datetime
+) -> tuple[set[str], set[str]]:
+    """Your two lists as they were at `moment`: the current ones with every later change undone."""
+    then_followers, then_following = set(followers), set(following)
+    for event in events:
+        if event.at <= moment:
+            continue
+        kind = event.kind
+        if kind is EventKind.FOLLOWER_GAINED:
+            then_followers.discard(event.profile_id)
+        elif kind is EventKind.FOLLOWER_LOST:
+            then_followers.add(event.profile_id)
+        elif kind is EventKind.FOLLOWING_ADDED:
+            then_following.discard(event.profile_id)
+        elif kind is EventKind.FOLLOWING_REMOVED:
+            then_following.add(event.profile_id)
+    return then_followers, then_following
+
+
+def trend_line(now: Stats, followers: frozenset[str], following: frozenset[str], events: Sequence[FollowEvent]) -> str:
+    """`ratio 0.71↗ · back 29%↘`: your ratio and follow-back rate, with an arrow for their move over 7 days."""
+    parts = []
+    week = next((c for c in now.changes if c.days == 7), None)
+    then = None
+    if week is not None:
+        old_followers, old_following = sets_at(followers, following, events, week.since)
+        then = Stats(
+            now.account, week.since, len(old_followers), len(old_following), len(old_followers & old_following)
+        )
+    for name, value, before, shown in (
+        ("ratio", now.ratio, then.ratio if then else None, lambda v: f"{v:.2f}"),
+        ("back", now.follow_back_rate, then.follow_back_rate if then else None, lambda v: f"{v:.0%}"),
+    ):
+        if value is None:
+            continue
+        arrow = "" if before is None or abs(value - before) < 0.005 else ("↗" if value > before else "↘")
+        parts.append(f"{name} {shown(value)}{arrow}")
+    return " · ".join(parts)
 
 
 def _milestones(good: Sequence[SyncReport]) -> tuple[tuple[int, datetime | None], ...]:

@@ -35,7 +35,7 @@ from followtui.models import (
     SyncStatus,
     TrackedAccount,
 )
-from followtui.providers.base import Provider, ReadsInteractions
+from followtui.providers.base import Provider, ReadsActivity, ReadsInteractions
 from followtui.providers.errors import IncompleteListError, NotFoundError, ProviderError
 from followtui.sanitize import clean_text
 
@@ -43,6 +43,8 @@ from followtui.sanitize import clean_text
 INTERACTIONS_LOOK_BACK = timedelta(days=90)
 INTERACTIONS_KEPT = timedelta(days=365)
 MAX_INTERACTIONS_KEPT = 50
+#: Below this many requests left in the rate-limit window, a sync reads no interactions.
+INTERACTIONS_MIN_QUOTA = 150
 
 #: How far back a first sync looks for the account's own posts, how long they are kept, and at most how many.
 POSTS_FIRST_LOOK = timedelta(days=30)
@@ -250,11 +252,15 @@ async def _sync_locked(
 async def _read_interactions(provider: Provider, own: Profile, options: SyncOptions) -> list[Interaction] | None:
     """Who interacted with your recent posts or repositories, where the platform tells; None when it does not
     or could not (a nicety beside the lists: failing to read them fails nothing)."""
-    if not isinstance(provider, ReadsInteractions) or options.interactions_budget <= 0:
+    budget = within_quota(provider, options.interactions_budget, share=8)  # a nicety: the smaller share
+    quota = quota_left(provider)
+    if quota is not None and quota < INTERACTIONS_MIN_QUOTA:
+        return None  # a tight limit (GitHub without a token, back-to-back syncs) goes to the lists first
+    if not isinstance(provider, ReadsInteractions) or budget <= 0:
         return None
     since = (provider.server_time() or _now()) - INTERACTIONS_LOOK_BACK
     try:
-        return list(await provider.interactions(own, since, options.interactions_budget))
+        return list(await provider.interactions(own, since, budget))
     except ProviderError:
         return None
 
@@ -501,17 +507,27 @@ def _departed(
 
 
 def auto_budget(provider: Provider, wanted: int) -> int:
-    """What a platform allows a sync to spend on profiles: GitHub's quota left this hour (60 without a token,
-    5,000 with one; ten kept for the next sync's lists), else enough for everyone wanted, bounded."""
+    """What a platform allows a sync to spend on profiles: enough for everyone wanted (bounded), within the
+    rate-limit quota the server says is left (GitHub: 60 an hour without a token, 5,000 with one; Mastodon: 300
+    per 5 minutes), so the next sync, or another tool of yours, still has room."""
+    return within_quota(provider, min(2 * wanted + 10, MAX_AUTO_BUDGET))
+
+
+def within_quota(provider: Provider, budget: int, share: int = 4) -> int:
+    """`budget`, but at most 1/`share` of the rate-limit quota the server says is left: what a sync spends beyond
+    its lists shrinks as the quota does, so back-to-back syncs never starve each other's lists."""
+    quota = quota_left(provider)
+    return budget if quota is None else max(0, min(budget, quota // share))
+
+
+def quota_left(provider: Provider) -> int | None:
+    """Requests left in the server's rate-limit window, where it says (GitHub, Mastodon)."""
     http = getattr(provider, "http", None)
-    quota = http.quota_left() if http is not None else None
-    enough = min(2 * wanted + 10, MAX_AUTO_BUDGET)
-    return enough if quota is None else max(0, min(enough, quota - QUOTA_RESERVE))
+    return http.quota_left() if http is not None else None
 
 
-#: The most `auto` spends on profiles in one sync, and the requests it leaves in a known quota.
+#: The most `auto` spends on profiles in one sync.
 MAX_AUTO_BUDGET = 2_000
-QUOTA_RESERVE = 10
 
 
 def _to_hydrate(
@@ -551,8 +567,9 @@ async def _hydrate(
         return {}
     if progress:
         progress("profiles", 0, min(len(wanted), budget))
+    look_up = provider.lookup_with_activity if isinstance(provider, ReadsActivity) else provider.lookup
     try:
-        return await provider.lookup(wanted, budget=budget)
+        return await look_up(wanted, budget=budget)
     except ProviderError:
         return {}  # details are a nicety; the snapshot itself is complete without them
 
