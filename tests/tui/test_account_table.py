@@ -378,7 +378,7 @@ async def test_set_columns_for_tricksters() -> None:
         table.sort_by("ratio")
         table.set_columns(TRICKSTER_COLUMNS)
         header = lines(table)[0]
-        assert "Times" in header and "Followed back" in header and "Ratio" not in header
+        assert "Times" in header and "Back" in header and "Ratio" not in header
         assert table.sort_column is None
 
 

@@ -164,12 +164,16 @@ class FollowApp(App[str | None]):
 
 def binding_ids() -> set[str]:
     """Every binding id a user may remap in config.toml [keys]."""
+    from followtui.tui.screens.changes import ChangesScreen
+    from followtui.tui.screens.day import DayScreen
     from followtui.tui.screens.history import HistoryScreen
     from followtui.tui.screens.prompts import Confirm, Prompt
     from followtui.tui.widgets.account_table import AccountTable
 
+    owners = (FollowApp, MainScreen, FirstRunScreen, HelpScreen, HistoryScreen, DayScreen, ChangesScreen, Prompt,
+              Confirm, AccountTable)  # fmt: skip
     ids = set()
-    for owner in (FollowApp, MainScreen, FirstRunScreen, HelpScreen, HistoryScreen, Prompt, Confirm, AccountTable):
+    for owner in owners:
         ids |= {b.id for b in owner.BINDINGS if isinstance(b, Binding) and b.id}
     return ids
 

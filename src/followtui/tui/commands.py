@@ -1,9 +1,11 @@
-"""The command palette (ctrl+p): every action with its key, every pane, account and sort column."""
+"""The command palette (ctrl+p): every action with its key, every pane, account and sort column; in the Changes
+view, its kinds."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Provider
@@ -12,12 +14,18 @@ from textual.fuzzy import Matcher
 
 from followtui.core.analysis import PANE_TITLES
 
+if TYPE_CHECKING:
+    from followtui.tui.screens.changes import ChangesScreen
+
 
 class FollowCommands(Provider):
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        from followtui.tui.screens.changes import ChangesScreen
         from followtui.tui.screens.main import MainScreen
 
         screen = self.screen  # the screen the palette was opened on (app.screen is the palette itself)
+        if isinstance(screen, ChangesScreen):
+            return _change_commands(screen)
         if not isinstance(screen, MainScreen):
             return []
         commands: list[tuple[str, Callable[[], object], str]] = []
@@ -45,6 +53,19 @@ class FollowCommands(Provider):
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, _highlight(matcher, name), callback, text=name, help=help_text)
+
+
+def _change_commands(screen: ChangesScreen) -> list[tuple[str, Callable[[], object], str]]:
+    from followtui.tui.change_rows import KIND_ORDER, KIND_WORDS, ChangeQuery
+
+    commands: list[tuple[str, Callable[[], object], str]] = [
+        ("Changes of every kind", screen.action_all_kinds, "key: 0"),
+        ("Filter changes (kinds, a first day, a name)", screen.action_filter, "key: /"),
+    ]
+    for i, kind in enumerate(KIND_ORDER, start=1):
+        only = ChangeQuery(kinds=(kind,), since=screen.filter.since, words=screen.filter.words)
+        commands.append((f"Only “{KIND_WORDS[kind]}”", partial(screen.set_query, only), f"or toggle it: key {i}"))
+    return commands
 
 
 def _highlight(matcher: Matcher, name: str) -> Content:

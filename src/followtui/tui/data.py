@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from followtui.core.analysis import PANE_TITLES, PANES, AccountData, pane_ids, successful_syncs
 from followtui.core.policy import Judge, Policy
+from followtui.core.stats import account_stats, trend_line
 from followtui.core.store import Store
-from followtui.models import Annotation, FollowEvent, TrackedAccount
+from followtui.models import Annotation, Change, FollowEvent, TrackedAccount, Trickster
 from followtui.tui.rows import AccountRow
 
 
@@ -27,6 +30,7 @@ class ScreenData:
     _shared: dict[str, AccountRow] = field(default_factory=dict)  # one row object per account, in every pane
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _index: dict[str, dict[str, int]] = field(default_factory=dict)
+    _changes: list[Change] | None = None
 
     @classmethod
     def load(
@@ -42,7 +46,10 @@ class ScreenData:
         for event in data.events:
             timelines[event.profile_id].append(event)
         trend = [r.followers for r in successful_syncs(data.syncs)]
-        screen = cls(data=data, timelines=dict(timelines), trend=trend, judge=Judge(policy, now) if policy else None)
+        judge = None
+        if policy is not None:  # the account's own policy section, and each account's relation to you
+            judge = Judge(policy.for_account(account.label, account.key), now, data.relations())
+        screen = cls(data=data, timelines=dict(timelines), trend=trend, judge=judge)
         screen.rows(first)
         return screen
 
@@ -63,13 +70,16 @@ class ScreenData:
         data, judge = self.data, self.judge
         if pane == "tricksters":
             return [AccountRow.build(t.profile, data.annotation(t.profile.id), t, judge) for t in data.tricksters()]
+        following = data.snapshot.following if data.snapshot is not None else frozenset()
         rows = []
         for profile in data.pane(pane):
             row = self._shared.get(profile.id)
             if row is None:
-                row = self._shared[profile.id] = AccountRow.build(profile, data.annotation(profile.id), None, judge)
+                annotation = data.annotation(profile.id)
+                row = AccountRow.build(profile, annotation, None, judge, profile.id in following)
+                self._shared[profile.id] = row
             rows.append(row)
-        if pane == "fans" and judge is not None:
+        if pane in ("fans", "nonfollowers") and judge is not None:  # the decision queues: best first
             rows.sort(key=lambda r: judge(r.profile).sort_key)
         return rows
 
@@ -109,6 +119,9 @@ class ScreenData:
         prefix = f"{self.account.platform}:"
         by_id = {key.removeprefix(prefix): a for key, a in changed.items() if key.startswith(prefix)}
         self.data.annotations.update(changed)
+        if self.judge is not None:  # keep decides a verdict: judge those again
+            for pid in by_id:
+                self.judge.forget(pid)
         with self._lock:
             built = list(self._rows.items())
             for pid, annotation in by_id.items():  # the one row every pane shares, then each pane's slot
@@ -124,6 +137,26 @@ class ScreenData:
                 if i is not None:
                     shared = self._shared.get(pid) if pane != "tricksters" else None
                     rows[i] = shared if shared is not None else rows[i].with_annotation(annotation)
+
+    def changes(self, journal: Sequence[Mapping[str, Any]] = ()) -> list[Change]:
+        """The account's event log by name, oldest first; worked out once per load (the history's days and the
+        Changes view both read it). `journal` adds the follow requests sent through followtui."""
+        if self._changes is None:
+            self._changes = self.data.changes(journal)
+        return self._changes
+
+    def numbers(self) -> str:
+        """Your ratio and follow-back rate with their trend over a week, for the status line."""
+        snapshot = self.data.snapshot
+        if snapshot is None:
+            return ""
+        good = successful_syncs(self.data.syncs)
+        stats = account_stats(self.account.label, snapshot.followers, snapshot.following, good)
+        return trend_line(stats, snapshot.followers, snapshot.following, self.data.events)
+
+    def tricksters(self) -> list[Trickster]:
+        """The tricksters as the pane found them (no second pass over the events)."""
+        return [row.trickster for row in self.rows("tricksters") if row.trickster is not None]
 
     def all_tags(self) -> list[str]:
         return sorted({t for a in self.data.annotations.values() for t in a.tags}, key=str.casefold)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from followtui.core.policy import VERDICT_ORDER, Effect, Judge, Verdict
+from followtui.core.policy import VERDICT_ORDER, Judge, Verdict
 from followtui.models import Annotation, Profile, Trickster
 
 
@@ -33,6 +33,8 @@ class AccountRow:
     search_text: str = ""
     #: Gives the follow-back policy's verdict when first asked (None when no policy applies).
     judge: Judge | None = None
+    #: You follow them now (what `is:following` keeps): the rows a bulk unfollow can act on.
+    you_follow: bool = False
 
     @property
     def verdict(self) -> Verdict | None:
@@ -45,7 +47,11 @@ class AccountRow:
         annotation: Annotation,
         trickster: Trickster | None = None,
         judge: Judge | None = None,
+        you_follow: bool | None = None,
     ) -> AccountRow:
+        """`you_follow` defaults to what the trickster knows of it (False for other rows)."""
+        if you_follow is None:
+            you_follow = trickster is not None and trickster.still_following
         return cls(
             id=profile.id,
             handle=profile.handle,
@@ -62,41 +68,53 @@ class AccountRow:
             trickster=trickster,
             search_text=" ".join([profile.handle, profile.display_name, *annotation.tags]).casefold(),
             judge=judge,
+            you_follow=you_follow,
         )
 
     def with_annotation(self, annotation: Annotation) -> AccountRow:
-        return AccountRow.build(self.profile, annotation, self.trickster, self.judge)
-
-
-#: Reasons that say something for or against an account (what `why:` filters on).
-_TELLING = frozenset({Effect.SKIP, Effect.REVIEW, Effect.MINUS, Effect.PLUS})
+        return AccountRow.build(self.profile, annotation, self.trickster, self.judge, self.you_follow)
 
 
 #: Per row id: the verdict and the rules that spoke in it (kept while the verdict is the same object).
 FilterMemo = dict[str, tuple[Verdict, frozenset[str]]]
 
 
+#: `is:` words that ask about the relationship rather than the verdict; matched whole, so `is:follow` (and any
+#: shorter prefix) stays the verdict "follow back" while `is:following` is "you follow them now".
+RELATIONS: dict[str, Callable[[AccountRow], bool]] = {"following": lambda row: row.you_follow}
+
+
 def row_filter(text: str, memo: FilterMemo | None = None) -> tuple[str, Callable[[AccountRow], bool] | None]:
     """Split filter text into the literal part (matched in handle, name and tags) and a test for its terms:
-    `is:follow`, `is:review`, `is:skip` (the verdict) and `why:RULE` (a rule that spoke, e.g. `why:inactive`).
+    `is:follow`, `is:review`, `is:skip`, `is:keep`, `is:unfollow` (the verdict), `is:following` (you follow them
+    now) and `why:RULE` (a rule that moved the verdict, e.g. `why:inactive`).
 
     `memo` keeps, per row id, the rules that spoke (reasons are worked out lazily; the caller keeps the memo as
     long as its rows, so typing a `why:` filter computes them once)."""
     memo = {} if memo is None else memo
     plain: list[str] = []
     verdicts: list[str] = []
+    relations: list[Callable[[AccountRow], bool]] = []
     rules: list[str] = []
     for word in text.casefold().split(" "):
         if word.startswith("is:") and len(word) > 3:
-            verdicts.append(word[3:])
+            relation = RELATIONS.get(word[3:])
+            if relation is not None:
+                relations.append(relation)
+            else:
+                verdicts.append(word[3:])
         elif word.startswith("why:") and len(word) > 4:
             rules.append(word[4:])
         else:
             plain.append(word)
-    if not verdicts and not rules:
+    if not verdicts and not rules and not relations:
         return text.casefold(), None
 
     def test(row: AccountRow) -> bool:
+        if not all(relation(row) for relation in relations):
+            return False
+        if not verdicts and not rules:
+            return True
         verdict = row.verdict
         if verdict is None:
             return False
@@ -108,7 +126,7 @@ def row_filter(text: str, memo: FilterMemo | None = None) -> tuple[str, Callable
             if known is not None and known[0] is verdict:
                 spoke = known[1]
             else:
-                spoke = frozenset(f[0] for f in verdict.findings if f[1] in _TELLING)
+                spoke = verdict.moved_by  # the rules that moved the verdict, not those that looked and passed
                 memo[row.id] = (verdict, spoke)
             return all(any(name.startswith(r) for name in spoke) for r in rules)
         return True
@@ -152,7 +170,7 @@ class Column:
 
 
 #: The verdict as the list shows it: one word, so the column stays narrow enough for 80 columns.
-_VERDICT_WORD = {"follow back": "follow", "review": "review", "skip": "skip"}
+_VERDICT_WORD = {"follow back": "follow", "review": "review", "skip": "skip", "keep": "keep", "unfollow": "unfollow"}
 
 
 def _verdict(row: AccountRow) -> str:
@@ -172,8 +190,24 @@ COLUMNS: tuple[Column, ...] = (
     Column("ratio", "Ratio", 6, lambda r: _ratio(r.ratio), lambda r: _none_last(r.ratio), "right"),
     Column("posts", "Posts", 6, lambda r: _count(r.posts), lambda r: _none_last(r.posts), "right"),
     Column("last_active", "Active", 10, lambda r: _day(r.last_active), lambda r: _none_last(r.last_active)),
-    Column("tags", "Tags", 16, lambda r: ", ".join(r.tags), lambda r: ",".join(r.tags).casefold()),
+    Column("tags", "Tags", 15, lambda r: ", ".join(r.tags), lambda r: ",".join(r.tags).casefold()),
 )
+
+
+def _followed_back(row: AccountRow) -> str:
+    """When you followed them back, "yes" when you did before the time is known, blank when you did not."""
+    t = row.trickster
+    if t is None or not t.followed_back:
+        return ""
+    return _day(t.followed_back_at) if t.followed_back_at else "yes"
+
+
+def _followed_back_key(row: AccountRow) -> tuple[int, float]:
+    t = row.trickster
+    if t is None or not t.followed_back:
+        return (2, 0.0)
+    return (0, t.followed_back_at.timestamp()) if t.followed_back_at else (1, 0.0)
+
 
 TRICKSTER_COLUMNS: tuple[Column, ...] = (
     COLUMNS[0],
@@ -185,11 +219,8 @@ TRICKSTER_COLUMNS: tuple[Column, ...] = (
         "unfollowed", "Left", 10, lambda r: _day(r.trickster.unfollowed_at if r.trickster else None),
         lambda r: _none_last(r.trickster.unfollowed_at if r.trickster else None),
     ),
-    Column(
-        "followed_back", "Followed back", 13,
-        lambda r: _day(r.trickster.followed_back_at if r.trickster else None),
-        lambda r: _none_last(r.trickster.followed_back_at if r.trickster else None),
-    ),
+    Column("followed_back", "Back", 10, _followed_back, _followed_back_key),  # you followed back: when, or yes
+    Column("you_follow", "You follow", 10, lambda r: "yes" if r.you_follow else "", lambda r: not r.you_follow),
     *COLUMNS[1:3],
     COLUMNS[-1],
 )  # fmt: skip

@@ -13,6 +13,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 TIPS = (
+    "In a list, / filters by handle, name and tag, and by terms: is:follow, is:review, is:skip (the verdict),\n"
+    "is:following (you follow them now: in Tricksters, then a and u to unfollow them all), why:RULE (a rule).\n"
+    "In Changes (l), the filter takes kinds (unfollowed_you gone…), a first day (2026-01-31) and names.\n"
     "Keys can be remapped in config.toml under [keys], by binding id (shown in the last column).\n"
     "Ctrl+P opens the command palette: every action, pane, account and theme is there too.\n"
     "Over slow SSH links: TEXTUAL_ANIMATIONS=none, and TEXTUAL_COLOR_SYSTEM=standard or NO_COLOR=1."

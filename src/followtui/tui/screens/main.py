@@ -26,6 +26,7 @@ from followtui.models import Annotation
 from followtui.sanitize import clean_text
 from followtui.tui.data import ScreenData
 from followtui.tui.rows import COLUMNS, TRICKSTER_COLUMNS, AccountRow, Column
+from followtui.tui.screens.changes import ChangesScreen
 from followtui.tui.screens.history import HistoryScreen
 from followtui.tui.screens.prompts import Confirm, Prompt
 from followtui.tui.widgets.account_table import AccountTable
@@ -67,6 +68,7 @@ class MainScreen(Screen[None]):
         Binding("e", "export", "Export", show=False, id="main.export"),
         Binding("i", "toggle_detail", "Details", show=False, id="main.toggle_detail"),
         Binding("h", "history", "History", id="main.history"),
+        Binding("l", "changes", "Changes log: who followed, unfollowed, was gone", show=False, id="main.changes"),
         *_preset_bindings(),
     ]
     DEFAULT_CSS = """
@@ -101,7 +103,7 @@ class MainScreen(Screen[None]):
             yield AccountTable(COLUMNS, id="list")
             yield DetailPanel(id="detail")
         yield Input(
-            placeholder="filter: handle, name or tag; is:skip, why:inactive… (enter keeps it, escape clears)",
+            placeholder="filter: handle, name, tag; is:skip, is:following, why:inactive… (enter keeps, escape clears)",
             id="filter",
         )
         yield StatusLine(id="status")
@@ -152,7 +154,7 @@ class MainScreen(Screen[None]):
         for pane in PANES:
             self.query_one(f"#{pane}", Tab).label = data.title(pane)
         self.show_pane(self.pane)
-        self.query_one(StatusLine).set_account(data.account.label, data.data.last_sync(), data.trend)
+        self.query_one(StatusLine).set_account(data.account.label, data.data.last_sync(), data.trend, data.numbers())
 
     def show_pane(self, pane: str) -> None:
         self.pane = pane
@@ -225,8 +227,16 @@ class MainScreen(Screen[None]):
         self._step_account(-1)
 
     def action_history(self) -> None:
-        if self.screen_data is not None:
-            self.app.push_screen(HistoryScreen(self.screen_data.account.label, self.screen_data.data.history()))
+        data = self.screen_data
+        if data is not None:
+            changes = data.changes(self.follow_app.store.journal())
+            self.app.push_screen(HistoryScreen(data.account.label, data.data.history(), changes, data.tricksters()))
+
+    def action_changes(self) -> None:
+        """The event log by name (who followed, unfollowed, was gone…), newest first, with the CLI's filters."""
+        data = self.screen_data
+        if data is not None:
+            self.app.push_screen(ChangesScreen(data.account.label, data.changes(self.follow_app.store.journal())))
 
     def action_toggle_detail(self) -> None:
         if self.has_class("narrow"):

@@ -79,10 +79,19 @@ def describe(row: AccountRow, timeline: Sequence[FollowEvent], relation: str) ->
         text.append("\nTrickster", style="bold")
         text.append(f" ({t.times}×)\n" if t.times > 1 else "\n")
         text.append(f"  followed you   {_when(t.followed_at) if t.followed_at else 'before the first sync'}\n")
-        text.append(f"  you followed   {_when(t.followed_back_at)}\n")
+        back = _when(t.followed_back_at) if t.followed_back_at else ("yes, time unknown" if t.followed_back else "–")
+        text.append(f"  you followed   {back}\n")
         text.append(f"  unfollowed     {_when(t.unfollowed_at)}\n")
         if t.stayed_after_follow_back_s is not None:
             text.append(f"  stayed {t.stayed_after_follow_back_s / 86400:.1f} days after your follow-back\n")
+        if t.followed_back:
+            text.append("  You had followed them back (mutual when they left)\n")
+        else:
+            text.append("  You had not followed them back\n")
+        if t.still_following:
+            text.append("  You still follow them\n", style="bold")
+        else:
+            text.append("  You no longer follow them\n")
     if timeline:
         text.append("\nTimeline\n", style="bold")
         for event in timeline[-12:]:
@@ -93,8 +102,14 @@ def describe(row: AccountRow, timeline: Sequence[FollowEvent], relation: str) ->
     return text
 
 
-_DECISION_STYLE = {Decision.FOLLOW_BACK: "bold green", Decision.REVIEW: "bold yellow", Decision.SKIP: "bold red"}
-_EFFECT_MARK = {Effect.SKIP: "✗", Effect.REVIEW: "?", Effect.MINUS: "−", Effect.PLUS: "+"}
+_DECISION_STYLE = {
+    Decision.FOLLOW_BACK: "bold green",
+    Decision.KEEP: "bold green",
+    Decision.REVIEW: "bold yellow",
+    Decision.SKIP: "bold red",
+    Decision.UNFOLLOW: "bold red",
+}
+_EFFECT_MARK = {Effect.KEEP: "★", Effect.SKIP: "✗", Effect.REVIEW: "?", Effect.MINUS: "−", Effect.PLUS: "+"}
 
 
 def _verdict(text: Text, verdict: Verdict) -> None:

@@ -52,9 +52,13 @@ class StatusLine(Horizontal):
         yield Static(id="status-marks")
         yield Sparkline([], id="status-trend")
 
-    def set_account(self, label: str, report: SyncReport | None, trend: list[int]) -> None:
+    def set_account(self, label: str, report: SyncReport | None, trend: list[int], numbers: str = "") -> None:
+        """`numbers`: your ratio and follow-back rate with their weekly trend (core.stats.trend_line)."""
         self.query_one("#status-account", Static).update(Text(label))
-        self.query_one("#status-sync", Static).update(describe_sync(report))
+        text = describe_sync(report)
+        if numbers:
+            text.append(f" · {numbers}")
+        self.query_one("#status-sync", Static).update(text)
         spark = self.query_one("#status-trend", Sparkline)
         spark.data = trend
         spark.display = len(trend) >= 2
