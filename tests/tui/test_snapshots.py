@@ -47,3 +47,11 @@ def test_help_screen(snap_compare, store, settings):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_history_view(snap_compare, store, settings, size):
     assert snap_compare(make_app(store, settings), press=["h"], terminal_size=size, run_before=loaded)
+
+
+@pytest.mark.parametrize("theme", ["followtui-dark", "followtui-mono"])
+@pytest.mark.parametrize("press", [[], ["question_mark"]], ids=["main", "help"])
+def test_80x24_in_two_themes(snap_compare, store, settings, theme, press):
+    """At 80×24: `?` and `q` in the footer, all six tabs, no stray scrollbar glyphs (▆ ▃), in colour and mono."""
+    app = FollowApp(store, settings, theme=theme)
+    assert snap_compare(app, press=press, terminal_size=(80, 24), run_before=loaded)
