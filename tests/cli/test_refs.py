@@ -25,3 +25,23 @@ def test_a_platform_prefix_narrows_and_unknown_refs_are_usage_errors():
         find_account([ADA, OCTO], "github:did:plc:abc123")
     with pytest.raises(UsageError, match="several accounts"):
         find_account([ADA, OCTO], None)
+
+
+def test_an_action_finds_its_account_from_platform_prefixed_refs():
+    from followtui.cli.context import account_for_refs
+
+    assert account_for_refs([ADA, OCTO], None, ["github:sara-cohen", "github:1234"]) is OCTO
+    assert account_for_refs([ADA, OCTO], "bluesky:ada.bsky.test", ["someone.bsky.social"]) is ADA
+    with pytest.raises(UsageError, match="several accounts"):
+        account_for_refs([ADA, OCTO], None, ["github:sara-cohen", "bluesky:bob.test"])
+    with pytest.raises(UsageError, match="several accounts"):
+        account_for_refs([ADA, OCTO], None, ["sara-cohen"])
+
+
+def test_a_ref_on_another_platform_than_the_account_is_a_usage_error():
+    from followtui.cli.actions_cmd import _name_on
+
+    assert _name_on(OCTO, "github:@sara-cohen") == "sara-cohen"
+    assert _name_on(ADA, "did:plc:xyz") == "did:plc:xyz"
+    with pytest.raises(UsageError, match="is on bluesky"):
+        _name_on(OCTO, "bluesky:bob.test")

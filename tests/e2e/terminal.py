@@ -25,7 +25,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 #: The `followtui` script of the environment running the tests (the project's venv under `make test`).
 FOLLOWTUI = Path(sys.executable).parent / "followtui"
-PANES = ("Followers", "Following", "Mutuals", "Fans", "Not following back", "Tricksters")
+#: The tab labels (tui.data.TAB_LABELS: short enough for 80 columns).
+PANES = ("Followers", "Following", "Mutuals", "Fans", "Not back", "Tricksters")
 #: Building the demo network and syncing it for days comes first; a slow CI machine gets plenty of time.
 START_TIMEOUT = 60.0
 TIMEOUT = 10.0
@@ -348,7 +349,7 @@ class Tmux:
 
 _TAB = re.compile("(" + "|".join(re.escape(p) for p in sorted(PANES, key=len, reverse=True)) + r") ([\d,]+)")
 DETAIL_BAR = "▏"
-FILTER_PLACEHOLDER = "filter: handle, name or tag"
+FILTER_PLACEHOLDER = "filter: handle, name, tag"
 TAG_PROMPT = "Add tags"
 
 
@@ -517,6 +518,26 @@ def add_tag(term: Tmux, tag: str) -> str:
     term.type(tag)
     term.send("Enter")
     return term.wait_for(lambda s: TAG_PROMPT not in s and f"tagged {tag}" in s, f"the app to confirm tag {tag!r}")
+
+
+def footer(screen: str) -> str:
+    """The footer: the last line of the screen."""
+    lines = screen.rstrip("\n").splitlines()
+    return lines[-1] if lines else ""
+
+
+def footer_keys(line: str) -> set[str]:
+    """The keys a footer line shows: `? Help  esc/q/h Back` gives {?, esc, q, h}."""
+    keys: set[str] = set()
+    for item in line.split("  "):
+        words = item.split()
+        if words:
+            keys.update(words[0].split("/"))
+    return keys
+
+
+#: Eighth-block glyphs that Textual's scrollbar thumbs draw (stray where the theme has no colour for them).
+STRAY_GLYPHS = "▃▆▇"
 
 
 def quit_app(term: Tmux) -> None:

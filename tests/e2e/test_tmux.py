@@ -13,6 +13,7 @@ import pytest
 from .terminal import (
     FILTER_PLACEHOLDER,
     PANES,
+    STRAY_GLYPHS,
     Tmux,
     active_tab,
     add_tag,
@@ -22,6 +23,8 @@ from .terminal import (
     describe_usage,
     detail_handle,
     filter_box,
+    footer,
+    footer_keys,
     is_grey,
     is_plain_list,
     is_tricksters,
@@ -175,4 +178,47 @@ def test_the_welcome_screen_opens_the_demo(tmp_path):
         term.send("d")
         screen = wait_main_screen(term)
         assert "github:octocat" in screen and "mastodon:grace" in screen, screen
+        quit_app(term)
+
+
+# 80×24: the smallest terminal followtui promises to work in.
+
+
+def test_80x24_footer_keeps_help_and_quit_on_every_screen(tmp_path):
+    with Tmux(tmp_path, 80, 24) as term:
+        screen = open_demo(term, tmp_path / "data", XTERM)
+        assert list(tab_counts(screen)) == list(PANES), f"all six tabs should fit in 80 columns:\n{screen}"
+        assert {"?", "q"} <= footer_keys(footer(term.wait_stable(0.2))), screen
+        for key, word in (("h", "Back"), ("l", "Back"), ("?", "Close"), ("m", "Back")):
+            term.send(key)
+            term.wait_for(lambda s, w=word: w in footer(s), f"the footer of the screen {key} opens")
+            screen = term.wait_stable(0.2)
+            assert {"?", "q"} <= footer_keys(footer(screen)), f"no ? and q after {key}:\n{screen}"
+            term.send("Escape")
+            wait_main_screen(term)
+        quit_app(term)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"TERM": "xterm-256color", "NO_COLOR": "1"}, {"TERM": "xterm-256color", "FOLLOWTUI_THEME": ""}],
+    ids=["NO_COLOR", "mono"],
+)
+def test_80x24_has_no_stray_scrollbar_glyphs(tmp_path, env):
+    """The status line's follower sparkline draws with block glyphs on purpose; everything else must not."""
+    argv = demo_argv(tmp_path / "data", 150, 4)
+    if "NO_COLOR" not in env:
+        argv[3:3] = ["--theme", "followtui-mono"]  # before the `demo` command
+    with Tmux(tmp_path, 80, 24) as term:
+        term.start(argv, {k: v for k, v in env.items() if v})
+        wait_main_screen(term)
+        for key in ("", "?"):
+            if key:
+                term.send(key)
+            screen = term.wait_stable(0.3)
+            body = screen.rstrip("\n").splitlines()[:-2]  # all but the status line (its sparkline) and footer
+            stray = [line for line in body if any(g in line for g in STRAY_GLYPHS)]
+            assert not stray, f"stray glyphs after {key or 'start'!r}:\n{screen}"
+        term.send("Escape")
+        wait_main_screen(term)
         quit_app(term)

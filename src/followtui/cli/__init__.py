@@ -14,11 +14,12 @@ from followtui.cli import (
     import_cmd,
     notify_cmd,
     policy_cmd,
+    serve_cmd,
     show,
     stats_cmd,
     sync_cmd,
 )
-from followtui.cli.context import STATE, handle_errors
+from followtui.cli.context import STATE, handle_errors, quiet_closed_stdout, usage_exit
 from followtui.core.paths import ENV_DATA_DIR
 
 app = typer.Typer(
@@ -47,6 +48,7 @@ app.command("follow")(actions_cmd.follow)
 app.command("unfollow")(actions_cmd.unfollow)
 app.command("undo")(actions_cmd.undo)
 app.command("notify")(notify_cmd.notify)
+app.command("serve")(serve_cmd.serve)
 
 
 def _version(value: bool) -> None:
@@ -67,6 +69,8 @@ def root(
     theme: str = typer.Option(None, "--theme", help="colour theme for the terminal UI (remembered)"),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="print the version"),
 ) -> None:
+    if data_dir is not None and not data_dir.strip():
+        usage_exit("--data-dir needs a path (it was empty)")
     STATE.data_dir_option = data_dir
     STATE.theme = theme
     if ctx.invoked_subcommand is None:
@@ -100,4 +104,27 @@ def hoist_global_options(argv: list[str]) -> list[str]:
 def main() -> None:
     import sys
 
-    app(args=hoist_global_options(sys.argv[1:]), prog_name="followtui")
+    from followtui.lifetime import exit_without_waiting_for_stuck_threads
+
+    try:
+        app(args=hoist_global_options(sys.argv[1:]), prog_name="followtui")
+    except SystemExit as done:
+        _flush_or_quiet(done)
+        exit_without_waiting_for_stuck_threads(done.code if isinstance(done.code, int) else 1)
+        raise
+    _flush_or_quiet(SystemExit(0))
+    exit_without_waiting_for_stuck_threads(0)
+
+
+def _flush_or_quiet(done: SystemExit) -> None:
+    """Flush stdout now, while a closed pipe can still be told apart: a reader that stopped early (`| head`)
+    ends the command quietly with 0, instead of a complaint from the interpreter's final flush."""
+    import sys
+
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        quiet_closed_stdout()
+        done.code = 0
+    except (OSError, ValueError):
+        pass

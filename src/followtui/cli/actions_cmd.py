@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from followtui.cli.context import STATE, find_account, handle_errors
+from followtui.cli.context import STATE, account_for_refs, find_account, handle_errors
 from followtui.cli.output import emit, message
 from followtui.core.exit_codes import ExitCode, UsageError
 
@@ -29,7 +29,7 @@ async def _resolve(store, account, provider, refs: list[str]):  # type: ignore[n
     by_handle = {p.handle.casefold(): p for p in known.values()}
     targets = []
     for ref in refs:
-        name = ref.removeprefix(f"{account.platform}:").lstrip("@")
+        name = _name_on(account, ref)
         profile = known.get(name) or by_handle.get(name.casefold())
         if profile is None:
             profile = await provider.lookup_self(name)
@@ -37,12 +37,24 @@ async def _resolve(store, account, provider, refs: list[str]):  # type: ignore[n
     return targets
 
 
+def _name_on(account, ref: str) -> str:  # type: ignore[no-untyped-def]
+    """The handle or id in `ref`; a `platform:` prefix must be the account's own, as everywhere else."""
+    from followtui.models import Platform
+
+    prefix, sep, name = ref.partition(":")
+    if not sep or prefix not in {p.value for p in Platform}:
+        return ref.lstrip("@")
+    if prefix != account.platform:
+        raise UsageError(f"{ref!r} is on {prefix}, but the account is {account.label}; choose one with --account")
+    return name.lstrip("@")
+
+
 def _run(action_name: str, refs: list[str], account_ref: str | None, dry_run: bool, json_output: bool) -> None:
     from followtui.core.actions import Action, Outcome, run_actions
     from followtui.core.connect import provider_for
 
     store = STATE.store()
-    account = find_account(store.accounts(), account_ref)
+    account = account_for_refs(store.accounts(), account_ref, refs)
     limits = _limits()
 
     async def go():  # type: ignore[no-untyped-def]

@@ -62,6 +62,9 @@ def handle_errors(command: F) -> F:
             return command(*args, **kwargs)
         except typer.Exit:
             raise
+        except BrokenPipeError:
+            quiet_closed_stdout()
+            raise typer.Exit(0) from None
         except KeyboardInterrupt:
             message("interrupted; nothing was recorded for an unfinished sync")
             raise typer.Exit(130) from None
@@ -73,6 +76,32 @@ def handle_errors(command: F) -> F:
             raise typer.Exit(int(code)) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def quiet_closed_stdout() -> None:
+    """The reader of our stdout went away (`followtui show … | head`): that is how pipes end, not an error.
+    stdout is pointed at /dev/null so the interpreter's last flush does not complain either."""
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real stdout (tests capture it): nothing left to flush anyway
+        pass
+
+
+def account_for_refs(accounts: list[Any], account_ref: str | None, refs: list[str]) -> Any:
+    """The account an action on `refs` is for: --account when given, else the one account on the platform
+    the refs name as `platform:handle` (as `tag github:sara-cohen` finds it), else the only one tracked."""
+    if account_ref is None:
+        platforms = {ref.partition(":")[0] for ref in refs}
+        if len(platforms) == 1 and all(":" in ref for ref in refs):
+            (platform,) = platforms
+            on_it = [a for a in accounts if a.platform == platform]
+            if len(on_it) == 1:
+                return on_it[0]
+    return find_account(accounts, account_ref)
 
 
 def find_account(accounts: list[Any], ref: str | None) -> Any:

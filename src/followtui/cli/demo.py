@@ -4,12 +4,23 @@ The simulator runs as its own process on loopback (as a real server would, so it
 app for the interpreter), and days pass through its control endpoint. The demo never touches real data: a
 throwaway data dir unless --data-dir is given on the command line itself (FOLLOWTUI_DATA_DIR is ignored on
 purpose), and an explicit one must not already track accounts.
+
+Everything can be tried, actions too: each simulated platform is started with a secret made up for this run
+(a token, or a Bluesky app password), and the demo's accounts name their own environment variable for it
+(`token_env`, set in this process only), which followtui reads before any other source: the user's real tokens,
+keyring and secrets are never read, written or sent. The same secret also goes into the demo data dir's
+secrets.json (0600), so `followtui --data-dir DIR undo` works on a kept demo dir. Actions in the demo are capped
+at DEMO_DAILY_CAP a platform a simulated day and paced by DEMO_PACING_S, whatever config.toml says: the cap is
+meant to be reached, and a sync (r) lets a day pass, which lifts it again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import secrets
+import string
 import subprocess
 import sys
 import tempfile
@@ -29,6 +40,11 @@ DEMO_ACCOUNTS = (
     ("bluesky", "ada", "ada.bsky.test"),
     ("mastodon", "grace", "grace"),
 )
+
+#: Follows plus unfollows a demo platform allows in one simulated day: small, so that the cap is reached.
+DEMO_DAILY_CAP = 5
+#: Seconds between two actions of a batch in the demo: visible, without making a demo tedious.
+DEMO_PACING_S = 0.3
 
 
 @handle_errors
@@ -56,17 +72,21 @@ def demo(
         _require_empty(data_dir)
         names = ", ".join(f"{platform}:{handle}" for platform, _, handle in chosen)
         message(f"building a simulated network: {names}, each with {followers:,} followers, {following:,} following")
+        grants = {platform: grant_secret(platform) for platform, _, _ in chosen}
         with contextlib.ExitStack() as stack:
-            urls = [stack.enter_context(simulator(platform, login, seed + i, followers, following))
+            urls = [stack.enter_context(simulator(platform, login, seed + i, followers, following,
+                                                  secret=grants[platform]))
                     for i, (platform, login, _) in enumerate(chosen)]  # fmt: skip
             asyncio.run(_build(data_dir, chosen, urls, days))
+            write_demo_secrets(data_dir, chosen, grants)
             if headless:
                 _show(data_dir)
             else:
                 from followtui.cli.tui import open_tui
 
                 open_tui(data_dir, explicit=bool(explicit), theme=theme or STATE.theme,
-                         before_sync=lambda: advance_day(urls), title="demo: simulated network")  # fmt: skip
+                         before_sync=lambda: advance_day(urls), title="demo: simulated network",
+                         adjust=demo_settings)  # fmt: skip
         if explicit:
             message(f"The demo data stays in {data_dir}; look around with: followtui --data-dir {data_dir}")
 
@@ -82,12 +102,54 @@ def _choose(platforms: list[str] | None) -> list[tuple[str, str, str]]:
     return [entry for entry in DEMO_ACCOUNTS if entry[0] in wanted]
 
 
+def demo_secret_env(platform: str) -> str:
+    """The variable a demo account reads its secret from: its own name, so no real token is ever used."""
+    return f"FOLLOWTUI_DEMO_{platform.upper()}_SECRET"
+
+
+def grant_secret(platform: str) -> str:
+    """A secret for this run, put in this process's environment under the demo account's own variable.
+
+    Bluesky's is an app password (xxxx-xxxx-xxxx-xxxx, the form Bluesky gives out); the others a token."""
+    if platform == "bluesky":
+        secret = "-".join("".join(secrets.choice(string.ascii_lowercase) for _ in range(4)) for _ in range(4))
+    else:
+        secret = f"demo-{platform}-{secrets.token_urlsafe(18)}"
+    os.environ[demo_secret_env(platform)] = secret
+    return secret
+
+
+def write_demo_secrets(data_dir: Path, chosen: list[tuple[str, str, str]], grants: dict[str, str]) -> None:
+    """The demo's secrets in its own data dir's secrets.json (0600, atomic): never the keyring, which is the
+    user's, so `followtui --data-dir DIR follow|undo` on a kept demo dir can act too."""
+    from followtui.core.secrets import SECRETS_FILE
+    from followtui.core.storage import ensure_private_dir, write_json_atomically
+    from followtui.core.store import Store
+
+    ensure_private_dir(data_dir)
+    keys = {a.platform: a.key for a in Store(data_dir).accounts()}
+    doc = {keys[platform]: grants[platform] for platform, _, _ in chosen if platform in keys}
+    write_json_atomically(data_dir / SECRETS_FILE, doc)
+
+
+def demo_settings(settings):  # type: ignore[no-untyped-def]
+    """The user's settings (theme, keys, tags) with the demo's action limits, so that the cap is reachable."""
+    from dataclasses import replace
+
+    return replace(settings, daily_cap=DEMO_DAILY_CAP, pacing_s=DEMO_PACING_S)
+
+
 @contextlib.contextmanager
-def simulator(platform: str, owner: str, seed: int, followers: int, following: int) -> Iterator[str]:
-    """`python -m followtui.simulator` in its own process; yields its URL and stops it afterwards."""
+def simulator(
+    platform: str, owner: str, seed: int, followers: int, following: int, *, secret: str = ""
+) -> Iterator[str]:
+    """`python -m followtui.simulator` in its own process; yields its URL and stops it afterwards. With
+    `secret`, the simulated platform accepts it for `owner` (a token, or Bluesky's app password)."""
     command = [sys.executable, "-m", "followtui.simulator", "--platform", platform, "--port", "0",
                "--seed", str(seed), "--owner", owner, "--followers", str(followers),
                "--following", str(following), "--rate-limit", "0"]  # fmt: skip
+    if secret:
+        command += ["--app-password" if platform == "bluesky" else "--token", secret]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert proc.stdout is not None
@@ -129,7 +191,7 @@ async def _build(data_dir: Path, chosen: list[tuple[str, str, str]], urls: list[
 
     store = Store(data_dir)
     accounts = [
-        await add_account(store, platform, handle, server=url)
+        await add_account(store, platform, handle, server=url, token_env=demo_secret_env(platform))
         for (platform, _, handle), url in zip(chosen, urls, strict=True)
     ]
     options = SyncOptions()  # the profile budget sized as for a real account (auto)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from followtui.cli.context import STATE
 
@@ -27,13 +28,18 @@ def open_tui(
     theme: str | None = None,
     before_sync: Callable[[], None] | None = None,
     title: str = "",
+    adjust: Callable[[Any], Any] | None = None,
 ) -> str | None:
+    """`adjust` changes the settings read from config.toml (the demo sets its own action limits)."""
     from followtui.core.store import Store
     from followtui.tui.app import run_tui
 
     store = Store(data_dir)
     store.ensure()
-    return run_tui(store, load_settings_for(data_dir, explicit), theme=theme, before_sync=before_sync, title=title)
+    settings = load_settings_for(data_dir, explicit)
+    if adjust is not None:
+        settings = adjust(settings)
+    return run_tui(store, settings, theme=theme, before_sync=before_sync, title=title)
 
 
 def open_main_tui(theme: str | None) -> None:

@@ -105,7 +105,7 @@ async def run_actions(
     batch = batch or uuid.uuid4().hex[:12]
     bulk = len(targets) > 1
     kept = {key for key, a in store.annotations().items() if a.keep}
-    used = done_today(store, account, datetime.now(UTC))
+    cap = _CapCounter(store, account, provider)
     results: list[ActionResult] = []
     stop_reason = ""
     auth_error: AuthError | None = None
@@ -119,20 +119,33 @@ async def run_actions(
         if on_result is not None:
             on_result(result)
 
-    for index, profile in enumerate(targets):
+    for profile in targets:
         if stop_reason:
             record(profile, Outcome.SKIPPED, stop_reason)
             continue
         if action is Action.UNFOLLOW and bulk and f"{account.platform}:{profile.id}" in kept:
             record(profile, Outcome.SKIPPED, "on the keep list: never unfollowed by a bulk action")
             continue
-        if used >= limits.daily_cap:
+        try:
+            already = await _already(provider, action, profile, dry_run=dry_run)
+        except (AuthError, RateLimitError) as exc:
+            stop_reason = f"not attempted: {exc}"
+            auth_error = exc if isinstance(exc, AuthError) else None
+            record(profile, Outcome.FAILED, str(exc))
+            continue
+        except ProviderError as exc:
+            record(profile, Outcome.FAILED, str(exc))
+            continue
+        if already:
+            record(profile, Outcome.SKIPPED, ALREADY[action])
+            continue
+        if cap.used() >= limits.daily_cap:
             record(profile, Outcome.SKIPPED, f"daily cap of {limits.daily_cap} actions reached")
             continue
         if dry_run:
             record(profile, Outcome.DRY_RUN, f"would {action.value}")
             continue
-        if index and limits.pacing_s > 0:
+        if cap.acted and limits.pacing_s > 0:
             await sleep(limits.pacing_s)
         try:
             if action is Action.FOLLOW:
@@ -149,7 +162,7 @@ async def run_actions(
         except ProviderError as exc:
             record(profile, Outcome.FAILED, str(exc))
             continue
-        used += 1
+        cap.count_one()
         wanted = action is Action.FOLLOW
         if requested:
             record(profile, Outcome.REQUESTED, "a locked account: the follow waits for its approval")
@@ -163,6 +176,50 @@ async def run_actions(
     if auth_error is not None:
         raise auth_error
     return results
+
+
+#: What an action that would change nothing says instead (it is skipped, sends nothing, and is not counted).
+ALREADY = {Action.FOLLOW: "already following", Action.UNFOLLOW: "not following"}
+
+
+async def _already(provider: Provider, action: Action, profile: Profile, *, dry_run: bool) -> bool:
+    """Whether the platform already has the state the action would make, read before acting so that a follow
+    of someone you follow sends nothing and spends none of the daily cap. The read also tells the platform's
+    clock, whose day the cap counts in (the journal records that clock). A dry run without credentials cannot
+    read the state: it is then unknown (False), and the dry run still says what it would do."""
+    try:
+        following = await provider.is_following(profile)
+    except AuthError:
+        if dry_run:
+            return False
+        raise
+    if action is Action.FOLLOW:
+        return following or await _pending(provider, profile)
+    return not following and not await _pending(provider, profile)
+
+
+class _CapCounter:
+    """Follows plus unfollows made today, counted in the day of the platform's clock when it is known: the
+    journal records that clock, so a simulated or skewed server clock still meets its own entries."""
+
+    def __init__(self, store: Store, account: TrackedAccount, provider: Provider) -> None:
+        self._store, self._account, self._provider = store, account, provider
+        self._day: str | None = None
+        self._count = 0
+        self.acted = False
+
+    def used(self) -> int:
+        now = self._provider.server_time() or datetime.now(UTC)
+        if now.date().isoformat() != self._day:
+            self._day = now.date().isoformat()
+            self._count = done_today(self._store, self._account, now)
+        return self._count
+
+    def count_one(self) -> None:
+        """One more change went to the platform (counted in the day the journal entry will carry)."""
+        self.used()
+        self._count += 1
+        self.acted = True
 
 
 async def _pending(provider: Provider, profile: Profile) -> bool:

@@ -30,6 +30,7 @@ ENV_CONFIG_DIR = "FOLLOWTUI_CONFIG_DIR"
 CONFIG_FILE = "config.toml"
 THEMES_DIR = "themes"
 UI_STATE_FILE = "ui-state.json"
+EXPORTS_DIR = "exports"
 
 DEFAULT_PRESET_TAGS: tuple[str, ...] = ("friend", "work", "family", "spam", "later")
 #: `--hydrate all`: look up every account not looked up yet (a platform's rate limit still applies).
@@ -74,6 +75,11 @@ DEFAULT_CONFIG_TEXT = """\
 # daily_cap = 200
 # pacing_s = 1.0
 
+[exports]
+# Where `e` in the app writes its .csv/.json exports when given a bare file name (created private, 0700);
+# default: the "exports" folder in the data dir. A relative path is taken from this file's folder.
+# dir = "~/Downloads/followtui"
+
 [notify]
 # After `followtui sync`: one message when something listed in "on" happened (`--no-notify` skips it;
 # `followtui notify --test` tries the URLs). URLs are Apprise URLs (https://github.com/caronc/apprise/wiki):
@@ -99,6 +105,8 @@ class Settings:
     daily_cap: int = DEFAULT_DAILY_CAP
     #: Seconds between two follow/unfollow requests, so a bulk action does not look like a bot.
     pacing_s: float = DEFAULT_PACING_S
+    #: The folder exports go to ([exports] dir); None: `<data dir>/exports` (see exports_dir_for).
+    exports_dir: Path | None = None
     #: Where a sync's message goes and what is worth one ([notify]; no URLs means no messages).
     notify: NotifySettings = field(default_factory=NotifySettings)
     problems: tuple[str, ...] = ()
@@ -206,6 +214,7 @@ def _parse(data: dict[str, Any], report: _Reporter) -> dict[str, Any]:
         "sync": _parse_sync,
         "actions": _parse_actions,
         "notify": _parse_notify,
+        "exports": _parse_exports,
     }
     for key, value in data.items():
         if key == "theme":
@@ -218,7 +227,10 @@ def _parse(data: dict[str, Any], report: _Reporter) -> dict[str, Any]:
                 continue
             values.update(sections[key](value, report))
         else:
-            report(quote(key), "unknown setting, ignored (known: theme, [keys], [tags], [sync], [actions], [notify])")
+            report(
+                quote(key),
+                "unknown setting, ignored (known: theme, [keys], [tags], [sync], [actions], [exports], [notify])",
+            )
     return values
 
 
@@ -363,6 +375,30 @@ def _parse_actions(table: dict[str, Any], report: _Reporter) -> dict[str, Any]:
         else:
             report(f"[actions] {quote(key)}", "unknown setting, ignored (known: daily_cap, pacing_s)")
     return values
+
+
+def _parse_exports(table: dict[str, Any], report: _Reporter) -> dict[str, Any]:
+    """[exports] dir: a folder path (~ expanded; relative to config.toml's folder, not to wherever the app was
+    started, so the same config always means the same folder)."""
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key != "dir":
+            report(f"[exports] {quote(key)}", "unknown setting, ignored (known: dir)")
+        elif not isinstance(value, str):
+            report(
+                "[exports] dir", f"should be a folder path as a string, found {_type_name(value)}; using the default"
+            )
+        elif not value.strip() or not value.isprintable():
+            report("[exports] dir", f"{quote(value)} is not a folder path; using the default")
+        else:
+            path = Path(value.strip()).expanduser()
+            values["exports_dir"] = path if path.is_absolute() else report.path.parent / path
+    return values
+
+
+def exports_dir_for(settings: Settings, data_dir: Path) -> Path:
+    """Where exports go: [exports] dir, else the data dir's "exports" folder (never the current directory)."""
+    return settings.exports_dir or Path(data_dir) / EXPORTS_DIR
 
 
 def _parse_notify(table: dict[str, Any], report: _Reporter) -> dict[str, Any]:

@@ -5,10 +5,14 @@ CSV cells a spreadsheet would run as formulas are neutralised here, once, for ev
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -111,3 +115,32 @@ def to_json(document: Any, *, compact: bool = False) -> str:
     """Indented for a file a person opens; compact (one line) for stdout, so `>> log` stays JSON Lines."""
     option = orjson.OPT_NON_STR_KEYS if compact else orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
     return orjson.dumps(document, option=option).decode() + "\n"
+
+
+def export_target(name: str, exports_dir: Path) -> Path:
+    """The full path an export named `name` goes to: a bare name or relative path lands in the exports folder
+    (not wherever the app happened to be started); an absolute or ~ path is taken as written."""
+    path = Path(name.strip()).expanduser()
+    return (path if path.is_absolute() else Path(exports_dir) / path).resolve()
+
+
+def write_export(path: Path, text: str, exports_dir: Path) -> None:
+    """Write atomically (a reader never sees half a file, a failure leaves any old one), creating the exports
+    folder private (0700) when the file goes there. Raises OSError with the reason."""
+    from followtui.core.storage import DIR_MODE
+
+    exports_dir = Path(exports_dir).expanduser().resolve()
+    if path.parent == exports_dir or exports_dir in path.parents:
+        exports_dir.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -55,6 +55,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def _stop_when_orphaned(server: SimulatorServer) -> None:
+    """Stop when the process that started us is gone (the demo ended without its cleanup: killed, or ended by
+    its exit watchdog), so that no simulated network outlives the app it served."""
+    import os
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        server._stopping.set()
+
+    threading.Thread(target=watch, name="simulator-orphan-watch", daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     owners = args.owner or ["octocat"]
@@ -98,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     server.start()
     signal.signal(signal.SIGTERM, lambda *_: server._stopping.set())
+    _stop_when_orphaned(server)
     print(server.url, flush=True)
     try:
         server.serve_forever()

@@ -6,12 +6,18 @@ import asyncio
 import contextlib
 import os
 import signal
+from collections import deque
 from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
 
+from rich.text import Text
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
+from textual.scrollbar import ScrollBar, ScrollBarRender
 
-from followtui.core.config import Settings, load_ui_state, save_ui_state
+from followtui.core.config import Settings, exports_dir_for, load_ui_state, save_ui_state
 from followtui.core.policy import load_policy
 from followtui.core.store import Store
 from followtui.core.sync import SyncOptions, SyncProgress
@@ -20,11 +26,24 @@ from followtui.tui.commands import FollowCommands
 from followtui.tui.screens.first_run import FirstRunScreen
 from followtui.tui.screens.help import HelpScreen
 from followtui.tui.screens.main import MainScreen
+from followtui.tui.screens.messages import MAX_MESSAGES, LoggedMessage, MessagesScreen
 from followtui.tui.themes import initial_theme, load_themes
+from followtui.tui.widgets.status import StatusLine
 
 #: Called in the sync worker before each refresh (the demo lets a simulated day pass there).
 BeforeSync = Callable[[], None]
 FILE_POLL_S = 2.0
+
+
+class CellScrollBarRender(ScrollBarRender):
+    """Scrollbar thumbs in whole cells: Textual's eighth-block ends (▆ ▃) show as stray glyphs where the theme's
+    colours are close or absent (followtui-mono, NO_COLOR), and a blank thumb in reverse video reads in every theme."""
+
+    VERTICAL_BARS = [" "] * 8
+    HORIZONTAL_BARS = [" "] * 8
+
+
+ScrollBar.renderer = CellScrollBarRender  # Textual's documented hook; the same class every time it runs
 
 
 class FollowApp(App[str | None]):
@@ -33,6 +52,7 @@ class FollowApp(App[str | None]):
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("m", "messages", "Messages", id="app.messages"),
     ]
 
     def __init__(
@@ -65,6 +85,9 @@ class FollowApp(App[str | None]):
         self.problems += ui_problems + choice_problems
         self.theme = chosen
         self._file_times: tuple[int, int] = (0, 0)
+        #: Why the app ended on an error (the data folder went away); run_tui raises it.
+        self.failure = ""
+        self.messages: deque[LoggedMessage] = deque(maxlen=MAX_MESSAGES)
 
     def on_mount(self) -> None:
         if self.settings.keymap:
@@ -85,11 +108,37 @@ class FollowApp(App[str | None]):
             self.push_screen(FirstRunScreen())
         self.set_interval(FILE_POLL_S, self.check_files)
 
+    @property
+    def exports_dir(self) -> Path:
+        """Where `e` writes: [exports] dir from config.toml, else the data dir's exports folder."""
+        return exports_dir_for(self.settings, self.store.data_dir)
+
     def _exit_on_hangup(self) -> None:
-        """When the terminal goes away (an SSH connection drops), quit instead of spinning."""
+        """When the terminal goes away (an SSH connection drops, a tmux session is killed: SIGHUP) or the app is
+        told to end (SIGTERM), quit, and end the process even if a worker is stuck (see followtui.lifetime)."""
         # Not possible off the main thread (tests) or without SIGHUP (Windows); then the driver's EOF handling is all.
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, AttributeError):
+                loop.add_signal_handler(sig, self._signalled, sig)
+
+    def _signalled(self, sig: int) -> None:
+        """An orderly exit first; the watchdog ends the process if something blocks it."""
+        from followtui.lifetime import GRACE_S, hard_exit_after
+
+        hard_exit_after(GRACE_S, 128 + sig)
+        self.exit(return_code=128 + sig)
+
+    def data_dir_gone(self) -> bool:
+        """A data folder removed under the running app is an error that ends it, not something to wait for."""
+        if self.store.data_dir.is_dir():
+            return False
+        from followtui.lifetime import GRACE_S, hard_exit_after
+
+        self.failure = f"the data folder {self.store.data_dir} is gone; nothing more can be read or saved"
+        hard_exit_after(GRACE_S * 2, 1)
+        self.exit(return_code=1)
+        return True
 
     def _theme_changed(self, theme: object) -> None:
         problem = save_ui_state(self.store.data_dir, theme=self.theme)
@@ -100,6 +149,36 @@ class FollowApp(App[str | None]):
         self.switch_screen(MainScreen())
         if message:
             self.notify(message, markup=False)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification also goes to the messages log (`m`), where it is read in full after its toast."""
+        plain = message
+        if markup:
+            with contextlib.suppress(Exception):
+                plain = Text.from_markup(message).plain
+        self.remember(f"{title}: {plain}" if title else plain, severity)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def remember(self, text: str, severity: str = "information") -> None:
+        """Log a message for the messages screen; the same message twice in a row is kept once."""
+        if not self.messages or self.messages[-1].text != text:
+            self.messages.append(LoggedMessage(datetime.now(), severity, text))
+
+    def on_status_line_said(self, message: StatusLine.Said) -> None:
+        self.remember(message.text, message.severity)
+
+    def action_messages(self) -> None:
+        """The session's messages in full, newest first: the status line and toasts cut long ones."""
+        if not isinstance(self.screen, MessagesScreen):
+            self.push_screen(MessagesScreen(list(self.messages)))
 
     def action_help(self) -> None:
         keys: list[tuple[str, str, str]] = []
@@ -153,6 +232,8 @@ class FollowApp(App[str | None]):
 
     def check_files(self) -> None:
         """A `followtui sync` from cron, or a tag from the CLI, shows up here without a restart."""
+        if self.data_dir_gone():
+            return
         screen = self.screen
         if not isinstance(screen, MainScreen) or screen.syncing:
             return
@@ -164,14 +245,15 @@ class FollowApp(App[str | None]):
 
 def binding_ids() -> set[str]:
     """Every binding id a user may remap in config.toml [keys]."""
+    from followtui.tui.screens.account import AccountScreen
     from followtui.tui.screens.changes import ChangesScreen
     from followtui.tui.screens.day import DayScreen
     from followtui.tui.screens.history import HistoryScreen
     from followtui.tui.screens.prompts import Confirm, Prompt
     from followtui.tui.widgets.account_table import AccountTable
 
-    owners = (FollowApp, MainScreen, FirstRunScreen, HelpScreen, HistoryScreen, DayScreen, ChangesScreen, Prompt,
-              Confirm, AccountTable)  # fmt: skip
+    owners = (FollowApp, MainScreen, FirstRunScreen, HelpScreen, MessagesScreen, HistoryScreen, DayScreen,
+              ChangesScreen, Prompt, Confirm, AccountTable, AccountScreen)  # fmt: skip
     ids = set()
     for owner in owners:
         ids |= {b.id for b in owner.BINDINGS if isinstance(b, Binding) and b.id}
@@ -180,4 +262,12 @@ def binding_ids() -> set[str]:
 
 def run_tui(store: Store, settings: Settings, *, theme: str | None = None, before_sync: BeforeSync | None = None,
             title: str = "") -> str | None:  # fmt: skip
-    return FollowApp(store, settings, theme=theme, before_sync=before_sync, title=title).run()
+    app = FollowApp(store, settings, theme=theme, before_sync=before_sync, title=title)
+    result = app.run()
+    if app.failure:
+        from followtui.core.storage import StoreError
+
+        raise StoreError(app.failure)
+    if app.return_code and app.return_code > 128:  # ended by a signal: no demo or follow-up after it
+        raise SystemExit(app.return_code)
+    return result

@@ -15,24 +15,32 @@ from textual.fuzzy import Matcher
 from followtui.core.analysis import PANE_TITLES
 
 if TYPE_CHECKING:
+    from followtui.tui.screens.account import AccountScreen
     from followtui.tui.screens.changes import ChangesScreen
 
 
 class FollowCommands(Provider):
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        from followtui.tui.screens.account import AccountScreen
         from followtui.tui.screens.changes import ChangesScreen
         from followtui.tui.screens.main import MainScreen
 
         screen = self.screen  # the screen the palette was opened on (app.screen is the palette itself)
         if isinstance(screen, ChangesScreen):
             return _change_commands(screen)
+        if isinstance(screen, AccountScreen):
+            return _account_commands(screen)
         if not isinstance(screen, MainScreen):
             return []
-        commands: list[tuple[str, Callable[[], object], str]] = []
+        commands: list[tuple[str, Callable[[], object], str]] = [
+            ("Open the highlighted account (verdict, reasons, timeline)", screen.action_open_account, "key: enter"),
+        ]
         for binding in MainScreen.BINDINGS:
             if isinstance(binding, Binding) and binding.description and not binding.action.startswith("preset"):
                 help_text = f"key: {binding.key}"
                 commands.append((binding.description, partial(screen.run_action, binding.action), help_text))
+        app = screen.follow_app
+        commands.append(("Messages: this session's messages in full", app.action_messages, "key: m"))
         for pane, title in PANE_TITLES.items():
             commands.append((f"Show {title}", partial(screen.show_pane, pane), "switch pane"))
         for i, account in enumerate(screen.follow_app.store.accounts()):
@@ -53,6 +61,15 @@ class FollowCommands(Provider):
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, _highlight(matcher, name), callback, text=name, help=help_text)
+
+
+def _account_commands(screen: AccountScreen) -> list[tuple[str, Callable[[], object], str]]:
+    """The account screen's keys as commands: back, scroll, tag, note, keep, follow, unfollow, copy."""
+    return [
+        (b.description, partial(screen.run_action, b.action), f"key: {b.key}")
+        for b in screen.BINDINGS
+        if isinstance(b, Binding) and b.description and not b.action.startswith("preset")
+    ]
 
 
 def _change_commands(screen: ChangesScreen) -> list[tuple[str, Callable[[], object], str]]:

@@ -15,7 +15,39 @@ from followtui.core.policy import Judge, Policy
 from followtui.core.stats import account_stats, trend_line
 from followtui.core.store import Store
 from followtui.models import Annotation, Change, FollowEvent, TrackedAccount, Trickster
-from followtui.tui.rows import AccountRow
+from followtui.tui.rows import AccountRow, compact_count
+
+#: Pane names short enough for six tabs with their counts in 80 columns (core's PANE_TITLES are for the CLI).
+TAB_LABELS = {
+    "followers": "Followers",
+    "following": "Following",
+    "mutuals": "Mutuals",
+    "fans": "Fans",
+    "nonfollowers": "Not back",
+    "tricksters": "Tricksters",
+}
+#: The last resort for very narrow terminals or huge counts.
+TINY_LABELS = {"followers": "Fol", "following": "Fng", "mutuals": "Mut", "fans": "Fans", "nonfollowers": "NoBk",
+               "tricksters": "Trk"}  # fmt: skip
+#: Cells a tab adds around its label: Tab's `padding: 0 1`, or one cell on the main screen below 100 columns.
+TAB_PADDING = 2
+NARROW_TAB_PADDING = 1
+
+
+def tab_labels(counts: Mapping[str, int], width: int, padding: int = TAB_PADDING) -> dict[str, str]:
+    """Each pane's tab label with its count, the most exact set that fits `width` cells: exact counts, then
+    compact counts (12.3k), then tiny names, so every tab stays visible instead of scrolling the bar."""
+    choices = (
+        (TAB_LABELS, lambda n: f"{n:,}"),
+        (TAB_LABELS, compact_count),
+        (TINY_LABELS, compact_count),
+    )
+    labels: dict[str, str] = {}
+    for names, number in choices:
+        labels = {pane: f"{names[pane]} {number(n)}" for pane, n in counts.items()}
+        if sum(len(label) + padding for label in labels.values()) <= width:
+            break
+    return labels
 
 
 @dataclass(slots=True)
@@ -98,6 +130,10 @@ class ScreenData:
 
     def title(self, pane: str) -> str:
         return f"{PANE_TITLES[pane]} {self.count(pane):,}"
+
+    def tab_titles(self, width: int, padding: int = TAB_PADDING) -> dict[str, str]:
+        """Every pane's tab label with its count, fitted to `width` cells (see `tab_labels`)."""
+        return tab_labels({pane: self.count(pane) for pane in self.panes}, width, padding)
 
     def relation(self, profile_id: str) -> str:
         """How this account relates to you right now, in words."""

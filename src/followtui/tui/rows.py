@@ -134,18 +134,36 @@ def row_filter(text: str, memo: FilterMemo | None = None) -> tuple[str, Callable
     return " ".join(plain).strip(), test
 
 
-def _count(value: int | None) -> str:
+_SCALES = ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k"))
+
+
+def _scaled(value: float) -> str:
+    """`value` (≥ 1,000) in at most four characters and a unit: 2.9k, 12.3k, 123k, 1.2M."""
+    for size, unit in _SCALES:  # the biggest unit that keeps at least 1.0
+        scaled = value / size
+        if round(scaled, 1) >= 1 or unit == "k":
+            break
+    return f"{scaled:.1f}{unit}" if scaled < 99.95 else f"{scaled:.0f}{unit}"
+
+
+def compact_count(value: int | None) -> str:
+    """A count in at most six characters so it fits every list column: exact up to 9,999, then 12.3k, 123k, 1.2M."""
     if value is None:
         return "–"
-    if value >= 10_000_000:
-        return f"{value / 1_000_000:.0f}M"
-    if value >= 100_000:
-        return f"{value / 1000:.0f}k"
-    return f"{value:,}"
+    return f"{value:,}" if value < 10_000 else _scaled(value)
 
 
-def _ratio(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
+def ratio_text(value: float | None) -> str:
+    """A follower ratio in at most six characters (the list's Ratio column): 0.71×, 13.0×, 295×, 2.9k×."""
+    if value is None:
+        return "–"
+    if value < 9.995:
+        return f"{value:.2f}×"
+    if value < 99.95:
+        return f"{value:.1f}×"
+    if value < 999.5:
+        return f"{value:.0f}×"
+    return _scaled(value) + "×"
 
 
 def _day(value: datetime | None) -> str:
@@ -185,10 +203,14 @@ COLUMNS: tuple[Column, ...] = (
     Column("handle", "Handle", 22, lambda r: ("★ " if r.keep else "") + r.handle, lambda r: r.handle.casefold()),
     Column("verdict", "Verdict", 7, _verdict, _verdict_key),
     Column("name", "Name", 20, lambda r: r.name, lambda r: r.name.casefold()),
-    Column("followers", "Followers", 9, lambda r: _count(r.followers), lambda r: _none_last(r.followers), "right"),
-    Column("following", "Following", 9, lambda r: _count(r.following), lambda r: _none_last(r.following), "right"),
-    Column("ratio", "Ratio", 6, lambda r: _ratio(r.ratio), lambda r: _none_last(r.ratio), "right"),
-    Column("posts", "Posts", 6, lambda r: _count(r.posts), lambda r: _none_last(r.posts), "right"),
+    Column(
+        "followers", "Followers", 9, lambda r: compact_count(r.followers), lambda r: _none_last(r.followers), "right"
+    ),
+    Column(
+        "following", "Following", 9, lambda r: compact_count(r.following), lambda r: _none_last(r.following), "right"
+    ),
+    Column("ratio", "Ratio", 6, lambda r: ratio_text(r.ratio), lambda r: _none_last(r.ratio), "right"),
+    Column("posts", "Posts", 6, lambda r: compact_count(r.posts), lambda r: _none_last(r.posts), "right"),
     Column("last_active", "Active", 10, lambda r: _day(r.last_active), lambda r: _none_last(r.last_active)),
     Column("tags", "Tags", 15, lambda r: ", ".join(r.tags), lambda r: ",".join(r.tags).casefold()),
 )

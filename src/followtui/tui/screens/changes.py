@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from followtui.core.changes import select
 from followtui.models import Change
@@ -29,6 +29,7 @@ from followtui.tui.change_rows import (
     parse_query,
     searchable,
 )
+from followtui.tui.widgets.footer import KeyFooter
 
 #: Rows the list holds at most (newest first).
 SHOWN = 500
@@ -85,7 +86,7 @@ class ChangesScreen(Screen[None]):
         )
         yield DataTable(cursor_type="row", id="changes")
         yield Static(id="changes-status")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def table(self) -> DataTable[Text]:

@@ -15,12 +15,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from followtui.core.changes import KIND_TITLES
 from followtui.models import Change, ChangeKind
 from followtui.tui.change_rows import KIND_STYLES
 from followtui.tui.widgets.account_table_cells import fit, safe_text
+from followtui.tui.widgets.footer import KeyFooter
 
 #: People listed per kind; a day with more (a viral post) says how many more and where they all are.
 PER_KIND = 500
@@ -91,7 +92,7 @@ class DayScreen(Screen[None]):
         yield Static(Text(day_summary(self.changes)), id="day-summary")
         with VerticalScroll(id="day-people"):
             yield Static(day_text(self.day, self.changes, self.tricksters), id="day-text")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#day-people").focus()

@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from followtui.sanitize import clean_text
 from followtui.tui.screens.prompts import Prompt
+from followtui.tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from followtui.tui.app import FollowApp
@@ -41,7 +42,7 @@ class FirstRunScreen(Screen[None]):
             yield Static(Text(WELCOME))
             yield Button("Add an account (a)", id="add", variant="primary")
             yield Button("Open the demo on a simulated network (d)", id="demo")
-        yield Footer()
+        yield KeyFooter()
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
         await self.run_action("add" if event.button.id == "add" else "demo")

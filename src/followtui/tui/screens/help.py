@@ -12,7 +12,10 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from followtui.tui.widgets.footer import KeyFooter
+
 TIPS = (
+    "Enter opens the account: verdict, every reason, timeline; escape clears a filter kept with enter.\n"
     "In a list, / filters by handle, name and tag, and by terms: is:follow, is:review, is:skip (the verdict),\n"
     "is:following (you follow them now: in Tricksters, then a and u to unfollow them all), why:RULE (a rule).\n"
     "In Changes (l), the filter takes kinds (unfollowed_you gone…), a first day (2026-01-31) and names.\n"
@@ -46,6 +49,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text("followtui keys", style="bold"))
             yield Static(table)
             yield Static(Text("\n" + TIPS))
+        yield KeyFooter()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -14,10 +14,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Sparkline, Static
+from textual.widgets import DataTable, Sparkline, Static
 
 from followtui.models import Change, DayHistory, Trickster
 from followtui.tui.screens.day import DayScreen
+from followtui.tui.widgets.footer import KeyFooter
 
 #: Widest bar of a day's gains or losses, in cells; every bar of the view is scaled to the biggest day.
 BAR_CELLS = 16
@@ -142,7 +143,7 @@ class HistoryScreen(Screen[None]):
                 yield DataTable(cursor_type="row", id="days")
             else:
                 yield Static(Text("No history yet: it starts with the first sync."), id="no-history")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def table(self) -> DataTable[Text]:

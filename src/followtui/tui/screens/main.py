@@ -6,10 +6,10 @@ Every action here works on the marked rows when there are any, else on the highl
 from __future__ import annotations
 
 import gc
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -18,19 +18,30 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Tab, Tabs
+from textual.widgets import Input, Tab, Tabs
 
 from followtui.core.analysis import PANES
-from followtui.core.export import ROW_FIELDS, TRICKSTER_FIELDS, VERDICT_FIELDS, profile_row, to_csv, to_json
+from followtui.core.export import (
+    ROW_FIELDS,
+    TRICKSTER_FIELDS,
+    VERDICT_FIELDS,
+    export_target,
+    profile_row,
+    to_csv,
+    to_json,
+    write_export,
+)
 from followtui.models import Annotation
 from followtui.sanitize import clean_text
-from followtui.tui.data import ScreenData
+from followtui.tui.data import NARROW_TAB_PADDING, TAB_PADDING, ScreenData
 from followtui.tui.rows import COLUMNS, TRICKSTER_COLUMNS, AccountRow, Column
+from followtui.tui.screens.account import AccountScreen
 from followtui.tui.screens.changes import ChangesScreen
 from followtui.tui.screens.history import HistoryScreen
 from followtui.tui.screens.prompts import Confirm, Prompt
 from followtui.tui.widgets.account_table import AccountTable
 from followtui.tui.widgets.detail import DetailPanel
+from followtui.tui.widgets.footer import KeyFooter
 from followtui.tui.widgets.status import StatusLine, SyncUpdate
 
 if TYPE_CHECKING:
@@ -65,8 +76,9 @@ class MainScreen(Screen[None]):
         Binding("r", "refresh", "Sync", id="main.refresh"),
         Binding("f", "act('follow')", "Follow", show=False, id="main.follow"),
         Binding("u", "act('unfollow')", "Unfollow", show=False, id="main.unfollow"),
+        Binding("U", "undo", "Undo the last follow/unfollow batch", show=False, id="main.undo"),
         Binding("e", "export", "Export", show=False, id="main.export"),
-        Binding("i", "toggle_detail", "Details", show=False, id="main.toggle_detail"),
+        Binding("i", "toggle_detail", "Details", id="main.toggle_detail"),
         Binding("h", "history", "History", id="main.history"),
         Binding("l", "changes", "Changes log: who followed, unfollowed, was gone", show=False, id="main.changes"),
         *_preset_bindings(),
@@ -78,6 +90,7 @@ class MainScreen(Screen[None]):
     MainScreen AccountTable { width: 1fr; }
     MainScreen DetailPanel { width: 42; border-left: vkey $panel; }
     MainScreen.narrow DetailPanel { display: none; }
+    MainScreen.narrow #panes Tab { padding: 0 0 0 1; }
     MainScreen.narrow.show-detail DetailPanel { display: block; width: 34; }
     MainScreen.wide-hidden DetailPanel { display: none; }
     MainScreen #filter { display: none; dock: bottom; height: 3; }
@@ -91,6 +104,7 @@ class MainScreen(Screen[None]):
         self.account_index = 0
         self.sort_column = -1
         self.syncing = False
+        self.acting_row: AccountRow | None = None  # see acting_on
 
     @property
     def follow_app(self) -> FollowApp:
@@ -107,7 +121,7 @@ class MainScreen(Screen[None]):
             id="filter",
         )
         yield StatusLine(id="status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.set_class(self.size.width < 100, "narrow")
@@ -116,6 +130,14 @@ class MainScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "narrow")
+        self.label_tabs()
+
+    def label_tabs(self) -> None:
+        """Tab labels with counts, shortened until all six fit the width (else the bar scrolls them away)."""
+        if self.screen_data is not None:
+            padding = NARROW_TAB_PADDING if self.has_class("narrow") else TAB_PADDING
+            for pane, label in self.screen_data.tab_titles(self.size.width, padding).items():
+                self.query_one(f"#{pane}", Tab).label = label
 
     # loading -------------------------------------------------------------------------------------
 
@@ -151,8 +173,7 @@ class MainScreen(Screen[None]):
         gc.collect()
         gc.freeze()
         self.follow_app.remember_file_times()
-        for pane in PANES:
-            self.query_one(f"#{pane}", Tab).label = data.title(pane)
+        self.label_tabs()
         self.show_pane(self.pane)
         self.query_one(StatusLine).set_account(data.account.label, data.data.last_sync(), data.trend, data.numbers())
 
@@ -193,6 +214,20 @@ class MainScreen(Screen[None]):
     @on(AccountTable.Highlighted)
     def row_highlighted(self, event: AccountTable.Highlighted) -> None:
         self.update_detail(event.row)
+
+    @on(AccountTable.Selected)
+    def row_selected(self, event: AccountTable.Selected) -> None:
+        self.open_account(event.row)
+
+    def action_open_account(self) -> None:
+        """The highlighted account's whole story on its own screen (enter, or the palette)."""
+        row = self.table.cursor_row
+        if row is not None:
+            self.open_account(row)
+
+    def open_account(self, row: AccountRow) -> None:
+        if self.screen_data is not None:
+            self.app.push_screen(AccountScreen(self, row))
 
     @on(AccountTable.MarksChanged)
     def marks_changed(self, event: AccountTable.MarksChanged) -> None:
@@ -267,7 +302,8 @@ class MainScreen(Screen[None]):
 
     def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
         box = self.query_one("#filter", Input)
-        if event.key == "escape" and box.has_focus:
+        # escape in the box, or on the list while a kept filter narrows it, clears it; with none it does nothing
+        if event.key == "escape" and (box.has_focus or box.value or box.has_class("open")):
             box.value = ""
             box.remove_class("open")
             self.set_focus(self.table)
@@ -290,7 +326,18 @@ class MainScreen(Screen[None]):
 
     # annotations ----------------------------------------------------------------------------------
 
+    @contextmanager
+    def acting_on(self, row: AccountRow) -> Iterator[None]:
+        """Inside, the actions below act on `row` alone, marks or not: the account screen's keys use them."""
+        self.acting_row = row
+        try:
+            yield
+        finally:
+            self.acting_row = None
+
     def targets(self) -> list[AccountRow]:
+        if self.acting_row is not None:
+            return [self.acting_row]
         marked = list(self.table.marked_rows)
         if marked:
             return marked
@@ -390,12 +437,12 @@ class MainScreen(Screen[None]):
         self.notify(f"copied {what}: {text}", markup=False, timeout=2)
 
     def action_copy_url(self) -> None:
-        row = self.table.cursor_row
+        row = self.acting_row or self.table.cursor_row
         if row is not None:
             self._copy(row.profile.url or row.handle, "URL" if row.profile.url else "handle")
 
     def action_copy_handle(self) -> None:
-        row = self.table.cursor_row
+        row = self.acting_row or self.table.cursor_row
         if row is not None:
             self._copy(row.handle, "handle")
 
@@ -406,14 +453,18 @@ class MainScreen(Screen[None]):
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
         default = f"followtui-{account.platform}-{account.handle}-{self.pane}-{stamp}.csv"
         self.app.push_screen(
-            Prompt("Export this view to (.csv or .json)", default, hint="relative paths are from where you started"),
+            Prompt(
+                "Export this view to (.csv or .json)",
+                default,
+                hint=f"a name or relative path goes into {self.follow_app.exports_dir}",
+            ),
             self.export_to,
         )
 
     def export_to(self, target: str | None) -> None:
         if not target or self.screen_data is None:
             return
-        path = Path(target).expanduser()
+        path = export_target(target, self.follow_app.exports_dir)
         rows = [profile_row(r.profile, r.annotation, r.trickster, r.verdict) for r in self.table.visible_rows]
         fields = [*(TRICKSTER_FIELDS if self.pane == "tricksters" else ROW_FIELDS), *VERDICT_FIELDS]
         if path.suffix.lower() == ".json":
@@ -421,7 +472,7 @@ class MainScreen(Screen[None]):
         else:
             text = to_csv(rows, fields)
         try:
-            path.write_text(text, encoding="utf-8")
+            write_export(path, text, self.follow_app.exports_dir)
         except OSError as exc:
             self.notify(f"could not write {path}: {exc.strerror or exc}", severity="error", markup=False)
             return
@@ -445,8 +496,30 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(Confirm(question), answered)
 
+    def action_undo(self) -> None:
+        """Reverse this account's last batch (as `followtui undo`), after a confirmation: a mistaken
+        unfollow is one key away from being put right, and the demo shows the whole round trip."""
+        from followtui.core.actions import last_batch, undo_plan
+
+        if self.screen_data is None:
+            return
+        entries = last_batch(self.follow_app.store, self.screen_data.account)
+        plan = undo_plan(entries)
+        if plan is None:
+            self.notify("nothing to undo: the last batch changed nothing (or was itself an undo)", severity="warning")
+            return
+        action, profiles = plan
+        who = profiles[0].handle if len(profiles) == 1 else f"{len(profiles)} accounts"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.query_one(StatusLine).set_text(f"undo: {action.value}ing {who}…")
+                self.run_actions(action.value, profiles, batch=f"undo-{entries[0]['batch']}")
+
+        self.app.push_screen(Confirm(f"Undo: {action.value} {who} on {self.screen_data.account.label}?"), answered)
+
     @work(thread=True, exclusive=True, group="actions", exit_on_error=False)
-    def run_actions(self, action: str, profiles: list) -> None:  # type: ignore[type-arg]
+    def run_actions(self, action: str, profiles: list, batch: str | None = None) -> None:  # type: ignore[type-arg]
         import asyncio
 
         from followtui.core.actions import Action, Limits, Outcome, run_actions
@@ -460,7 +533,8 @@ class MainScreen(Screen[None]):
         async def go():  # type: ignore[no-untyped-def]
             provider = provider_for(account, data_dir=app.store.data_dir)
             try:
-                return await run_actions(app.store, account, provider, Action(action), profiles, limits=limits)
+                return await run_actions(app.store, account, provider, Action(action), profiles, limits=limits,
+                                         batch=batch)  # fmt: skip
             finally:
                 await provider.aclose()
 

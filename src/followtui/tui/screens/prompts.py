@@ -12,6 +12,8 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label
 
+from followtui.tui.widgets.footer import KeyFooter
+
 
 class Prompt(ModalScreen[str | None]):
     """Ask for one line of text; dismisses with the text, or None when cancelled."""
@@ -37,6 +39,7 @@ class Prompt(ModalScreen[str | None]):
             yield Input(self.value, suggester=suggester, id="prompt-input")
             if self.hint:
                 yield Label(Text(self.hint), classes="hint")
+        yield KeyFooter()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
@@ -67,6 +70,7 @@ class Confirm(ModalScreen[bool]):
             with Horizontal():
                 yield Button("Yes (y)", id="yes", variant="warning")
                 yield Button("No (n)", id="no")
+        yield KeyFooter()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

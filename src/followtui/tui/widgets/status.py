@@ -38,10 +38,20 @@ def describe_sync(report: SyncReport | None) -> Text:
 
 
 class StatusLine(Horizontal):
+    """One line: a long message is cut with `…` here and read whole in the messages log (`m`)."""
+
+    class Said(Message):
+        """A status message worth keeping for the messages log (a failed sync, an action under way)."""
+
+        def __init__(self, text: str, severity: str = "information") -> None:
+            super().__init__()
+            self.text, self.severity = text, severity
+
     DEFAULT_CSS = """
     StatusLine { height: 1; background: $panel; }
-    StatusLine #status-account { width: auto; padding: 0 1; text-style: bold; }
-    StatusLine #status-sync { width: 1fr; padding: 0 1; }
+    StatusLine #status-account { width: auto; max-width: 40%; padding: 0 1; text-style: bold;
+                                 text-wrap: nowrap; text-overflow: ellipsis; }
+    StatusLine #status-sync { width: 1fr; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     StatusLine #status-marks { width: auto; padding: 0 1; }
     StatusLine #status-trend { width: 16; }
     """
@@ -56,6 +66,8 @@ class StatusLine(Horizontal):
         """`numbers`: your ratio and follow-back rate with their weekly trend (core.stats.trend_line)."""
         self.query_one("#status-account", Static).update(Text(label))
         text = describe_sync(report)
+        if report is not None and report.status not in (SyncStatus.OK, SyncStatus.BASELINE):
+            self.post_message(self.Said(f"{label}: {text.plain}", "error"))
         if numbers:
             text.append(f" · {numbers}")
         self.query_one("#status-sync", Static).update(text)
@@ -69,6 +81,7 @@ class StatusLine(Horizontal):
 
     def set_text(self, text: str) -> None:
         self.query_one("#status-sync", Static).update(Text(text))
+        self.post_message(self.Said(text))
 
     def set_marks(self, count: int) -> None:
         self.query_one("#status-marks", Static).update(Text(f"{count:,} marked" if count else ""))
