@@ -210,6 +210,23 @@ def test_x_archives_over_time_give_the_history_and_tricksters_put_in(tmp_path):
     rows = show_json(data, "tricksters", "x:me")["rows"]
     assert [row["tags"] for row in rows if row["id"] == n1] == [["trickster"]]
 
+    # the event log by name: every import's changes, with their snapshot's date and source "import"
+    log = json.loads(run_cli(data, "changes", "--account", "x:me", "--format", "json").stdout)["rows"]
+    assert {r["source"] for r in log} == {"import"}
+    for k in range(1, 6):
+        at = iso(times[k])
+        assert {r["id"] for r in log if r["at"] == at and r["kind"] == "followed_you"} == followers[k] - followers[
+            k - 1
+        ]
+        assert {r["id"] for r in log if r["at"] == at and r["kind"] == "unfollowed_you"} == followers[
+            k - 1
+        ] - followers[k]
+        assert {r["id"] for r in log if r["at"] == at and r["kind"] == "you_unfollowed"} == following[
+            k - 1
+        ] - following[k]
+    jsonl = run_cli(data, "changes", "--format", "jsonl", "--kind", "unfollowed_you").stdout.splitlines()
+    assert len(jsonl) == sum(len(followers[k - 1] - followers[k]) for k in range(1, 6))
+
 
 def small_x(tmp_path: Path, data: Path) -> tuple[set[str], set[str]]:
     """x:me with two imports of synthetic archives (100 followers, 10 following)."""
