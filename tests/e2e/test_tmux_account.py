@@ -24,7 +24,7 @@ def test_enter_shows_the_verdict_and_reasons_and_escape_clears_a_kept_filter(tmp
 
         term.send("Enter")
         screen = term.wait_for(
-            lambda s: "Verdict: " in s and len(REASON.findall(s)) >= 3 and "esc Back" in s,
+            lambda s: "Verdict: " in s and len(REASON.findall(s)) >= 3 and "esc/q Back" in s,
             "the account screen: its verdict, three reasons and the way back",
         )
         handle = rows[0].rstrip("…")

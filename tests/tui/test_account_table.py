@@ -424,7 +424,7 @@ HOSTILE = [
 async def test_hostile_texts_render_literally_and_do_nothing() -> None:
     data = [row(i, f"h{i}", text, tags=(text,)) for i, text in enumerate(HOSTILE)]
     app = TableApp(data)
-    async with app.run_test(size=(130, 12)) as pilot:  # wide enough for the longest text in full
+    async with app.run_test(size=(140, 12)) as pilot:  # wide enough for the longest text in full
         table = app.query_one(AccountTable)
         shown = lines(table)
         for text in HOSTILE[:4]:

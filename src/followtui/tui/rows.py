@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from followtui.core.policy import VERDICT_ORDER, Judge, Verdict
+from followtui.core.policy.engagement import engagement
 from followtui.models import Annotation, Profile, Trickster
 
 
@@ -39,6 +40,14 @@ class AccountRow:
     @property
     def verdict(self) -> Verdict | None:
         return None if self.judge is None else self.judge(self.profile)
+
+    @property
+    def interactions(self) -> int | None:
+        """Interactions with you in the policy's window; None when none were read for your account."""
+        judge = self.judge
+        if judge is None or judge.relations is None:
+            return None
+        return engagement(judge.relations(self.id), judge.policy.interactions.window_days, judge.now)[0]
 
     @classmethod
     def build(
@@ -146,6 +155,16 @@ def _scaled(value: float) -> str:
     return f"{scaled:.1f}{unit}" if scaled < 99.95 else f"{scaled:.0f}{unit}"
 
 
+#: A count cell of an account whose profile was never looked up: not known yet, rather than a bare dash.
+NOT_LOOKED_UP = "not yet"
+
+
+def _looked_up(row: AccountRow, value: int | None) -> str:
+    if value is None and row.profile.hydrated_at is None:
+        return NOT_LOOKED_UP
+    return compact_count(value)
+
+
 def compact_count(value: int | None) -> str:
     """A count in at most six characters so it fits every list column: exact up to 9,999, then 12.3k, 123k, 1.2M."""
     if value is None:
@@ -204,15 +223,24 @@ COLUMNS: tuple[Column, ...] = (
     Column("verdict", "Verdict", 7, _verdict, _verdict_key),
     Column("name", "Name", 20, lambda r: r.name, lambda r: r.name.casefold()),
     Column(
-        "followers", "Followers", 9, lambda r: compact_count(r.followers), lambda r: _none_last(r.followers), "right"
+        "followers", "Followers", 9, lambda r: _looked_up(r, r.followers), lambda r: _none_last(r.followers), "right"
     ),
     Column(
-        "following", "Following", 9, lambda r: compact_count(r.following), lambda r: _none_last(r.following), "right"
+        "following", "Following", 9, lambda r: _looked_up(r, r.following), lambda r: _none_last(r.following), "right"
     ),
     Column("ratio", "Ratio", 6, lambda r: ratio_text(r.ratio), lambda r: _none_last(r.ratio), "right"),
     Column("posts", "Posts", 6, lambda r: compact_count(r.posts), lambda r: _none_last(r.posts), "right"),
     Column("last_active", "Active", 10, lambda r: _day(r.last_active), lambda r: _none_last(r.last_active)),
     Column("tags", "Tags", 15, lambda r: ", ".join(r.tags), lambda r: ",".join(r.tags).casefold()),
+    # last: the narrowest terminals drop it first (the detail and the account screen say it in words)
+    Column(
+        "interactions",
+        "Engaged",
+        7,
+        lambda r: compact_count(r.interactions),
+        lambda r: _none_last(r.interactions),
+        "right",
+    ),
 )
 
 
@@ -244,5 +272,5 @@ TRICKSTER_COLUMNS: tuple[Column, ...] = (
     Column("followed_back", "Back", 10, _followed_back, _followed_back_key),  # you followed back: when, or yes
     Column("you_follow", "You follow", 10, lambda r: "yes" if r.you_follow else "", lambda r: not r.you_follow),
     *COLUMNS[1:3],
-    COLUMNS[-1],
+    *(c for c in COLUMNS if c.key in ("tags", "interactions")),
 )  # fmt: skip

@@ -31,6 +31,8 @@ def describe_sync(report: SyncReport | None) -> Text:
     if report.status in (SyncStatus.OK, SyncStatus.BASELINE):
         changes = f"+{report.gained} −{report.lost}" + (f", {report.gone} gone" if report.gone else "")
         text = Text(f"synced {when}: {changes}")
+        if report.unhydrated:  # what the next sync (r) looks up; `followtui sync --hydrate all` does it at once
+            text.append(f" · {report.unhydrated:,} not looked up yet: r for more")
     else:
         text = Text(f"last sync {when} {report.status.value}: ", style="bold")
         text.append(clean_text(report.message, 120))  # stored by older versions uncleaned
