@@ -184,11 +184,13 @@ def interactions_field(doc: dict[str, Any], name: str) -> dict[str, Interactions
     for pid, pairs in value.items():
         items = []
         for pair in pairs if type(pairs) is list else (None,):
-            ok = type(pair) is list and len(pair) == 2 and type(pair[0]) is str and pair[0]
-            at = parse_iso(pair[1]) if ok and pair[1] is not None else None
-            if not ok or (pair[1] is not None and at is None):
+            if not (type(pair) is list and len(pair) == 2 and type(pair[0]) is str and pair[0]):
                 raise BadDocument(doc, f"{name} of {pid!r} is not a list of [kind, time] pairs")
-            items.append((pair[0], at))
+            kind, when = pair
+            at = None if when is None else parse_iso(when)
+            if when is not None and at is None:
+                raise BadDocument(doc, f"{name} of {pid!r} is not a list of [kind, time] pairs")
+            items.append((kind, at))
         out[pid] = tuple(items)
     return out
 
@@ -362,6 +364,7 @@ def report_from_doc(doc: dict[str, Any]) -> SyncReport:
     duration = doc.get("duration_s") or 0.0
     if type(duration) not in (int, float) or not 0 <= duration < 1e9:
         raise BadDocument(doc, "duration_s is not a number of seconds")
+    counts: dict[str, Any] = {name: count_field(doc, name) or 0 for name in _REPORT_COUNTS}
     return SyncReport(
         account=key_field(doc, "account"),
         status=_choice(doc, "status", SyncStatus),
@@ -370,7 +373,7 @@ def report_from_doc(doc: dict[str, Any]) -> SyncReport:
         observed_at=time_field(doc, "observed_at"),
         duration_s=float(duration),
         message=text_field(doc, "message"),
-        **{name: count_field(doc, name) or 0 for name in _REPORT_COUNTS},
+        **counts,
     )
 
 
