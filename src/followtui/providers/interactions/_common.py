@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from followtui.models import Interaction, InteractionKind, Profile
 from followtui.providers.errors import RateLimitError
@@ -111,3 +111,18 @@ async def gather_all(awaitables: Sequence[Awaitable[T]]) -> list[T]:
             if not task.done():
                 task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+ProviderT = TypeVar("ProviderT")
+
+
+class Reader(Generic[ProviderT]):
+    """One interactions call: the provider, whose posts or repositories, the window, the budget and what was
+    found. Each platform's reader adds how it walks its posts or repositories."""
+
+    def __init__(self, provider: ProviderT, account: Profile, since: datetime, budget: int) -> None:
+        self.provider = provider
+        self.account = account
+        self.since = aware(since)
+        self.budget = Budget(budget)
+        self.found = Collector(account)

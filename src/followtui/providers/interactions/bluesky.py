@@ -21,10 +21,8 @@ from followtui.providers.errors import ApiError
 from followtui.providers.interactions._common import (
     MAX_ITEMS,
     MAX_PAGES_PER_LIST,
-    Budget,
-    Collector,
+    Reader,
     Step,
-    aware,
     run_steps,
 )
 from followtui.sanitize import MAX_URL, clean_int, clean_time
@@ -53,15 +51,8 @@ class _Post:
         return sum(count != 0 for count in (self.likes, self.reposts, self.replies))
 
 
-class _Reader:
+class _Reader(Reader["BlueskyProvider"]):
     """One interactions call: the provider, whose posts, the window, the budget and what was found."""
-
-    def __init__(self, provider: BlueskyProvider, account: Profile, since: datetime, budget: int) -> None:
-        self.provider = provider
-        self.account = account
-        self.since = aware(since)
-        self.budget = Budget(budget)
-        self.found = Collector(account)
 
     async def read(self) -> list[Interaction]:
         posts = await self._posts()

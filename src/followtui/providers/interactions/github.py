@@ -31,10 +31,8 @@ from followtui.providers.errors import ApiError
 from followtui.providers.http import JsonResponse
 from followtui.providers.interactions._common import (
     MAX_PAGES_PER_LIST,
-    Budget,
-    Collector,
+    Reader,
     Step,
-    aware,
     run_steps,
 )
 from followtui.sanitize import clean_id, clean_int, clean_time
@@ -59,15 +57,8 @@ class _Repo:
     has_issues: bool
 
 
-class _Reader:
+class _Reader(Reader["GitHubProvider"]):
     """One interactions call: the provider, whose repositories, the window, the budget and what was found."""
-
-    def __init__(self, provider: GitHubProvider, account: Profile, since: datetime, budget: int) -> None:
-        self.provider = provider
-        self.account = account
-        self.since = aware(since)
-        self.budget = Budget(budget)
-        self.found = Collector(account)
 
     @property
     def per_page(self) -> int:

@@ -23,10 +23,8 @@ from followtui.providers.http import JsonResponse
 from followtui.providers.interactions._common import (
     MAX_ITEMS,
     MAX_PAGES_PER_LIST,
-    Budget,
-    Collector,
+    Reader,
     Step,
-    aware,
     run_steps,
 )
 from followtui.sanitize import clean_id, clean_int, clean_time
@@ -57,15 +55,8 @@ class _Status:
         return sum(count != 0 for count in (self.favourites, self.reblogs, self.replies))
 
 
-class _Reader:
+class _Reader(Reader["MastodonProvider"]):
     """One interactions call: the provider, whose statuses, the window, the budget and what was found."""
-
-    def __init__(self, provider: MastodonProvider, account: Profile, since: datetime, budget: int) -> None:
-        self.provider = provider
-        self.account = account
-        self.since = aware(since)
-        self.budget = Budget(budget)
-        self.found = Collector(account)
 
     async def read(self) -> list[Interaction]:
         steps: list[Step] = []
