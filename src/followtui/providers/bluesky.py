@@ -9,7 +9,7 @@ or even empty while a cursor is present, so their size proves nothing.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -38,6 +38,7 @@ from followtui.providers.http import (
     RetryPolicy,
     Sleep,
     abandon,
+    gather_all,
     make_client,
 )
 from followtui.sanitize import MAX_BIO, MAX_HANDLE, MAX_NAME, MAX_URL, clean_id, clean_int, clean_text, clean_time
@@ -232,13 +233,13 @@ class BlueskyProvider:
                         results[actor] = found
 
         if singles_only:
-            await _gather_all([single(actor) for actor in wanted[:budget]])
+            await gather_all([single(actor) for actor in wanted[:budget]])
         else:
             sent = batches[:budget]
-            await _gather_all([batch(chunk) for chunk in sent])
+            await gather_all([batch(chunk) for chunk in sent])
             missing = [actor for chunk in sent for actor in chunk if actor not in results]
             if not stopped:
-                await _gather_all([single(actor) for actor in missing[: budget - len(sent)]])
+                await gather_all([single(actor) for actor in missing[: budget - len(sent)]])
         if stopped and not results:
             raise stopped[0]
         return results
@@ -279,7 +280,7 @@ class BlueskyProvider:
                 except (ApiError, NotFoundError, AuthError):
                     pass
 
-        await _gather_all([read(actor, profile) for actor, profile in profiles])
+        await gather_all([read(actor, profile) for actor, profile in profiles])
         return out
 
     async def _feed_activity(self, profile: Profile) -> Activity:
@@ -818,15 +819,3 @@ def _clean_url(value: object) -> str:
 def _parse_time(value: object) -> datetime | None:
     """An ISO-8601 time (or a bare date) as aware UTC, or None when missing or malformed."""
     return clean_time(value)
-
-
-async def _gather_all(awaitables: Sequence[Awaitable[T]]) -> list[T]:
-    """Run every coroutine; on the first failure cancel the rest and raise that failure."""
-    tasks = [asyncio.ensure_future(a) for a in awaitables]
-    try:
-        return list(await asyncio.gather(*tasks))
-    finally:
-        for task in tasks:
-            if not task.done():
-                task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)

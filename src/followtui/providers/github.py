@@ -182,7 +182,7 @@ class GitHubProvider:
                     stopped.append(exc)
                     return
 
-        await _gather_all([worker for _ in range(min(self.concurrency, len(wanted)))])
+        await gather_all([worker for _ in range(min(self.concurrency, len(wanted)))])
         if stopped and not results:
             raise stopped[0]
         return results
@@ -238,7 +238,7 @@ class GitHubProvider:
 
             return run
 
-        await _gather_all([one(index, account_id) for index, account_id in enumerate(batch)])
+        await gather_all([one(index, account_id) for index, account_id in enumerate(batch)])
         return sent
 
     def _capped_budget(self, budget: int) -> int:
@@ -356,7 +356,7 @@ class GitHubProvider:
 
             return run
 
-        await _gather_all([fetch(page) for page in range(2, last_page + 1)])
+        await gather_all([fetch(page) for page in range(2, last_page + 1)])
 
     async def _fetch_sequential(self, state: _ListState, first: JsonResponse) -> None:
         """No `last` link: follow `next` until a page has none, refusing to revisit a page."""
@@ -489,7 +489,7 @@ class _ListState:
         return FollowList(tuple(accounts.values()), pages=len(self.pages), requests=self.requests)
 
 
-async def _gather_all(factories: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
+async def gather_all(factories: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
     """Run every coroutine; on the first failure cancel the rest and raise that failure."""
     tasks = [asyncio.ensure_future(factory()) for factory in factories]
     try:

@@ -9,7 +9,7 @@ HiddenListError, never returned as "nobody".
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import quote
@@ -37,6 +37,7 @@ from followtui.providers.http import (
     RetryPolicy,
     Sleep,
     abandon,
+    gather_all,
 )
 from followtui.sanitize import MAX_BIO, MAX_HANDLE, MAX_NAME, MAX_URL, clean_id, clean_int, clean_text, clean_time
 
@@ -176,7 +177,7 @@ class MastodonProvider:
                     stopped.append(exc)
                     return
 
-        await _gather_all([worker() for _ in range(min(self.concurrency, len(wanted)))])
+        await gather_all([worker() for _ in range(min(self.concurrency, len(wanted)))])
         if stopped and not results:
             raise stopped[0]
         return results
@@ -523,15 +524,3 @@ def _clean_url(value: object) -> str:
 def _parse_time(value: object) -> datetime | None:
     """An ISO-8601 time or a bare date (Mastodon's last_status_at) as aware UTC, or None."""
     return clean_time(value)
-
-
-async def _gather_all(awaitables: Sequence[Awaitable[T]]) -> list[T]:
-    """Run every coroutine; on the first failure cancel the rest and raise that failure."""
-    tasks = [asyncio.ensure_future(a) for a in awaitables]
-    try:
-        return list(await asyncio.gather(*tasks))
-    finally:
-        for task in tasks:
-            if not task.done():
-                task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)

@@ -4,12 +4,13 @@ collection of interactions (deduplicated, the account's own acts left out, newes
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from followtui.models import Interaction, InteractionKind, Profile
 from followtui.providers.errors import RateLimitError
+from followtui.providers.http import gather_all
 
 #: Pages of one list (a post's likes, a repository's stars…) read at most: bounds a hostile cursor chain too.
 MAX_PAGES_PER_LIST = 20
@@ -99,18 +100,6 @@ async def run_steps(steps: list[Step], budget: Budget, concurrency: int, found: 
         steps = [follow for result in results for follow in result]
     if stopped and not len(found):
         raise stopped[0]
-
-
-async def gather_all(awaitables: Sequence[Awaitable[T]]) -> list[T]:
-    """Run every coroutine; on the first failure cancel the rest and raise that failure."""
-    tasks = [asyncio.ensure_future(a) for a in awaitables]
-    try:
-        return list(await asyncio.gather(*tasks))
-    finally:
-        for task in tasks:
-            if not task.done():
-                task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 ProviderT = TypeVar("ProviderT")
