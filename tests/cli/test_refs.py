@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from followtui.cli.context import find_account
-from followtui.core.exit_codes import UsageError
+from followtui.core.errors import UsageError
 from followtui.models import TrackedAccount
 
 ADA = TrackedAccount(platform="bluesky", handle="ada.bsky.test", id="did:plc:abc123")

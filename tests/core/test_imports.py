@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from followtui.cli.exit_codes import ExitCode, exit_code_for
 from followtui.core.analysis import AccountData
 from followtui.core.connect import add_account
-from followtui.core.exit_codes import ExitCode, SuspectSyncError, UsageError, exit_code_for
+from followtui.core.errors import SuspectSyncError, UsageError
 from followtui.core.imports import (
     DateSource,
     import_only_message,

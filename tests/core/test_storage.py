@@ -3,14 +3,8 @@ import stat
 
 import pytest
 
-from followtui.core.storage import (
-    DataFile,
-    StoreBusyError,
-    StoreCorruptError,
-    StoreWriteError,
-    read_json_file,
-    write_json_atomically,
-)
+from followtui.core.errors import StoreBusyError, StoreCorruptError, StoreWriteError
+from followtui.core.storage import DataFile, read_json_file, write_json_atomically
 
 
 def test_transaction_writes_once_and_is_private(tmp_path):

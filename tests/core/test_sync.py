@@ -3,7 +3,7 @@
 import pytest
 
 from followtui.core.analysis import AccountData
-from followtui.core.exit_codes import SuspectSyncError
+from followtui.core.errors import SuspectSyncError
 from followtui.core.store import Store
 from followtui.core.sync import SyncOptions, sync_account
 from followtui.models import EventKind, GoneReason, SyncStatus, TrackedAccount

@@ -14,13 +14,8 @@ from pathlib import Path
 import pytest
 
 from followtui.core import storage
-from followtui.core.storage import (
-    DataFile,
-    StoreCorruptError,
-    check_whole,
-    read_json_file,
-    write_json_atomically,
-)
+from followtui.core.errors import StoreCorruptError
+from followtui.core.storage import DataFile, check_whole, read_json_file, write_json_atomically
 from followtui.core.store import ANNOTATIONS, JOURNAL, SNAPSHOTS
 from followtui.simulator import SimulatorServer, World
 from tests.integration.harness import PlatformCase, cli_in_process, show

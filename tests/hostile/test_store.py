@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from followtui.core.analysis import PANES, AccountData
-from followtui.core.storage import StoreError
+from followtui.core.errors import StoreError
 from followtui.core.store import Store
 from tests.integration.harness import cli_in_process
 

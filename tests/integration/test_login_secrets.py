@@ -82,7 +82,8 @@ def test_login_then_follow_uses_the_saved_token_and_never_leaks_it(tmp_path, cas
 
 @pytest.mark.parametrize("bits", [0o040, 0o020, 0o010, 0o004, 0o002, 0o001], ids=oct)
 def test_a_secrets_file_any_other_user_can_touch_is_refused(tmp_path, bits):
-    from followtui.core.secrets import SecretsFileError, save_secret, token_for
+    from followtui.core.errors import SecretsFileError
+    from followtui.core.secrets import save_secret, token_for
     from followtui.models import TrackedAccount
 
     account = TrackedAccount(platform="github", handle="octocat", id="1")

@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from followtui.core.exit_codes import ExitCode
+from followtui.cli.exit_codes import ExitCode
 from followtui.core.store import SNAPSHOTS
 from followtui.simulator import SimulatorServer, World
 

@@ -33,8 +33,8 @@ from typing import Any
 import orjson
 import pytest
 
+from followtui.cli.exit_codes import ExitCode
 from followtui.core import connect
-from followtui.core.exit_codes import ExitCode
 from followtui.core.store import Store
 from followtui.models import EventKind
 from followtui.simulator import FAULT_KINDS, FaultPlan, SimulatorServer, World

@@ -7,8 +7,8 @@ import asyncio
 import typer
 
 from followtui.cli.context import STATE, find_account, handle_errors
+from followtui.cli.exit_codes import ExitCode
 from followtui.cli.output import emit, message
-from followtui.core.exit_codes import ExitCode
 
 app = typer.Typer(help="Add, list and remove the accounts you track.", no_args_is_help=True)
 

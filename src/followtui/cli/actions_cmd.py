@@ -8,8 +8,9 @@ from typing import Any
 import typer
 
 from followtui.cli.context import STATE, account_for_refs, find_account, handle_errors
+from followtui.cli.exit_codes import ExitCode
 from followtui.cli.output import emit, message
-from followtui.core.exit_codes import ExitCode, UsageError
+from followtui.core.errors import UsageError
 
 COLUMNS = ["handle", "action", "outcome", "message"]
 

@@ -6,7 +6,7 @@ import typer
 
 from followtui.cli.context import STATE, handle_errors
 from followtui.cli.output import message
-from followtui.core.exit_codes import UsageError
+from followtui.core.errors import UsageError
 from followtui.sanitize import clean_text
 
 MAX_TAG = 64

@@ -9,7 +9,7 @@ import typer
 
 from followtui.cli.context import STATE, find_account, handle_errors
 from followtui.cli.output import emit, write_json_lines
-from followtui.core.exit_codes import UsageError
+from followtui.core.errors import UsageError
 
 FORMATS = ("table", "json", "csv", "jsonl")
 TABLE_COLUMNS = ["at", "kind", "handle", "display_name", "detail", "source"]

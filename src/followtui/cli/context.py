@@ -10,8 +10,9 @@ from typing import Any, TypeVar
 
 import typer
 
+from followtui.cli.exit_codes import ExitCode, exit_code_for
 from followtui.cli.output import message
-from followtui.core.exit_codes import ExitCode, UsageError, exit_code_for
+from followtui.core.errors import UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 

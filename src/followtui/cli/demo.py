@@ -32,7 +32,7 @@ import typer
 
 from followtui.cli.context import STATE, handle_errors
 from followtui.cli.output import message
-from followtui.core.exit_codes import UsageError
+from followtui.core.errors import UsageError
 
 #: The demo's accounts: (platform, the owner's login in the simulated world, the handle followtui tracks).
 DEMO_ACCOUNTS = (

@@ -54,8 +54,8 @@ def _import(platform: str, path: str, ref: str, json_output: bool, accept_drop: 
     from datetime import UTC, datetime
     from pathlib import Path
 
+    from followtui.cli.exit_codes import exit_code_for
     from followtui.core.codec import iso, report_to_doc
-    from followtui.core.exit_codes import exit_code_for
     from followtui.core.imports import import_export, parse_account, parse_date
     from followtui.core.sync import SyncOptions
 

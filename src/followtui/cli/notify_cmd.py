@@ -5,8 +5,9 @@ from __future__ import annotations
 import typer
 
 from followtui.cli.context import STATE, handle_errors
+from followtui.cli.exit_codes import ExitCode
 from followtui.cli.output import message
-from followtui.core.exit_codes import ExitCode, UsageError
+from followtui.core.errors import UsageError
 
 
 @handle_errors

@@ -33,7 +33,7 @@ import typer
 
 from followtui.cli.context import STATE, handle_errors
 from followtui.cli.output import message
-from followtui.core.exit_codes import UsageError
+from followtui.core.errors import UsageError
 
 if TYPE_CHECKING:
     from aiohttp import web

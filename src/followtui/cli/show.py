@@ -9,7 +9,7 @@ import typer
 
 from followtui.cli.context import STATE, find_account, handle_errors
 from followtui.cli.output import FORMATS, emit, message
-from followtui.core.exit_codes import UsageError
+from followtui.core.errors import UsageError
 
 PROFILE_COLUMNS = [
     "handle", "display_name", "followers_count", "following_count", "ratio", "interactions", "verdict", "tags", "keep",

@@ -8,7 +8,7 @@ import typer
 
 from followtui.cli.context import STATE, find_account, handle_errors
 from followtui.cli.output import write_json
-from followtui.core.exit_codes import UsageError
+from followtui.core.errors import UsageError
 
 FORMATS = ("table", "json")
 

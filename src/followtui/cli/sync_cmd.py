@@ -14,8 +14,9 @@ from typing import Any
 import typer
 
 from followtui.cli.context import STATE, find_account, handle_errors
+from followtui.cli.exit_codes import ExitCode, exit_code_for
 from followtui.cli.output import message, write_json
-from followtui.core.exit_codes import ExitCode, UsageError, exit_code_for
+from followtui.core.errors import UsageError
 
 
 @handle_errors

@@ -13,7 +13,7 @@ from followtui.cli.context import STATE
 def load_settings_for(data_dir: Path, explicit: bool):  # type: ignore[no-untyped-def]
     """Settings from config.toml; on first use a commented default file is written so users find the options."""
     from followtui.core.config import load_settings, resolve_config_dir, write_default_config
-    from followtui.core.storage import StoreError
+    from followtui.core.errors import StoreError
 
     config_dir = resolve_config_dir(data_dir, explicit)
     with contextlib.suppress(OSError, StoreError):  # a read-only config dir must not stop the app

@@ -15,15 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from followtui.core.errors import StoreError
 from followtui.core.notify import DEFAULT_NOTIFY_ON, NOTIFY_KINDS, NotifySettings, mask_url
 from followtui.core.paths import ENV_DATA_DIR
-from followtui.core.storage import (
-    FILE_MODE,
-    StoreError,
-    ensure_private_dir,
-    read_json_file,
-    write_json_atomically,
-)
+from followtui.core.storage import FILE_MODE, ensure_private_dir, read_json_file, write_json_atomically
 from followtui.sanitize import clean_text
 
 ENV_CONFIG_DIR = "FOLLOWTUI_CONFIG_DIR"

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from followtui.core.exit_codes import UsageError
+from followtui.core.errors import UsageError
 from followtui.core.secrets import token_for
 from followtui.core.store import Store
 from followtui.core.sync import SyncOptions, SyncProgress, sync_account

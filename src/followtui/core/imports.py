@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from followtui.core.codec import iso
-from followtui.core.exit_codes import ImportFileError, UsageError
-from followtui.core.storage import StoreBusyError
+from followtui.core.errors import ImportFileError, StoreBusyError, UsageError
 from followtui.core.store import Store
 from followtui.core.sync import SetChanges, SyncOptions, account_lock, commit_snapshot, hold_suspect_drop
 from followtui.models import EventSource, Platform, Profile, SyncReport, TrackedAccount

@@ -13,14 +13,11 @@ from typing import Any
 
 import orjson
 
+from followtui.core.errors import SecretsFileError
 from followtui.models import TrackedAccount
 
 SECRETS_FILE = "secrets.json"
 KEYRING_SERVICE = "followtui"
-
-
-class SecretsFileError(Exception):
-    """The secrets file is unsafe (readable by others) or unreadable: refused rather than trusted."""
 
 
 def default_token_env(platform: str) -> str:

@@ -20,6 +20,7 @@ from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
+from followtui.core.errors import StoreBusyError, StoreCorruptError, StoreError, StoreWriteError
 from followtui.sanitize import clean_text
 
 FILE_MODE = 0o600
@@ -30,22 +31,6 @@ _ENDS = 64
 
 #: Which version of a file was read: (inode, size, mtime_ns); any replace, cut or rewrite changes it.
 Version = tuple[int, int, int]
-
-
-class StoreError(Exception):
-    """Base for every store problem; the message names the file and what to do."""
-
-
-class StoreCorruptError(StoreError):
-    """A store file exists but cannot be read as a store: never silently reset."""
-
-
-class StoreBusyError(StoreError):
-    """Another followtui process holds the lock for longer than we wait."""
-
-
-class StoreWriteError(StoreError):
-    """The disk refused the write (full, read-only, permissions); the old file is untouched."""
 
 
 def ensure_private_dir(path: Path) -> None:

@@ -18,7 +18,8 @@ from tinydb import Query
 
 from followtui.core import codec
 from followtui.core.codec import Interactions
-from followtui.core.storage import DataFile, StoreError, ensure_private_dir
+from followtui.core.errors import AccountExistsError
+from followtui.core.storage import DataFile, ensure_private_dir
 from followtui.models import (
     Annotation,
     EventKind,
@@ -32,10 +33,6 @@ from followtui.models import (
 SNAPSHOTS = "snapshots.json"
 ANNOTATIONS = "annotations.json"
 JOURNAL = "journal.json"
-
-
-class AccountExistsError(StoreError):
-    pass
 
 
 @dataclass(frozen=True, slots=True)

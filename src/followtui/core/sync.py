@@ -20,8 +20,7 @@ from filelock import FileLock, Timeout
 
 from followtui.core.changes import YOU_FOLLOW_THEM, changes_from_events
 from followtui.core.codec import Interactions, merge_profile
-from followtui.core.exit_codes import SuspectSyncError
-from followtui.core.storage import StoreBusyError
+from followtui.core.errors import StoreBusyError, SuspectSyncError
 from followtui.core.store import Snapshot, SnapshotFile, Store, SyncCommit
 from followtui.models import (
     EventKind,

@@ -265,7 +265,7 @@ def run_tui(store: Store, settings: Settings, *, theme: str | None = None, befor
     app = FollowApp(store, settings, theme=theme, before_sync=before_sync, title=title)
     result = app.run()
     if app.failure:
-        from followtui.core.storage import StoreError
+        from followtui.core.errors import StoreError
 
         raise StoreError(app.failure)
     if app.return_code and app.return_code > 128:  # ended by a signal: no demo or follow-up after it

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from followtui.core.config import quote, toml_error_text
+from followtui.core.errors import StoreError
 from followtui.core.policy.settings import SECTIONS, Action, Policy, settable
 from followtui.core.policy.text import fold, resolve_scripts
-from followtui.core.storage import FILE_MODE, StoreError, ensure_private_dir
+from followtui.core.storage import FILE_MODE, ensure_private_dir
 from followtui.sanitize import clean_text
 
 POLICY_FILE = "policy.toml"

@@ -7,8 +7,15 @@ from __future__ import annotations
 
 import enum
 
-from followtui.core.secrets import SecretsFileError
-from followtui.core.storage import StoreBusyError, StoreCorruptError, StoreError
+from followtui.core.errors import (
+    ImportFileError,
+    SecretsFileError,
+    StoreBusyError,
+    StoreCorruptError,
+    StoreError,
+    SuspectSyncError,
+    UsageError,
+)
 from followtui.providers.errors import (
     AuthError,
     HiddenListError,
@@ -30,18 +37,6 @@ class ExitCode(enum.IntEnum):
     NOT_FOUND = 8  # the account or handle does not exist on the server
     HIDDEN = 9  # the platform hides this account's lists
     ARCHIVE = 10  # an export to import cannot be read (missing, malformed, too large); nothing was changed
-
-
-class UsageError(Exception):
-    """The user asked for something that cannot be: unknown account, bad argument combination."""
-
-
-class SuspectSyncError(Exception):
-    """A sync saw a drop too large to believe; it recorded nothing but its own record."""
-
-
-class ImportFileError(Exception):
-    """An export to import cannot be read as a whole; the message names the file and the position."""
 
 
 def exit_code_for(exc: BaseException) -> ExitCode:
