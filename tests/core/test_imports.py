@@ -22,6 +22,7 @@ from followtui.core.store import Store
 from followtui.core.sync import SyncOptions
 from followtui.models import EventKind, Profile, SyncStatus
 from followtui.providers.archives import ArchiveSnapshot
+from tests.storefiles import history_rows
 
 T0 = datetime(2024, 1, 1, 12, tzinfo=UTC)
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
@@ -48,8 +49,8 @@ def store(tmp_path) -> Store:
     return Store(tmp_path / "data")
 
 
-def snapshot_bytes(store: Store) -> bytes:
-    return (store.data_dir / "snapshots.json").read_bytes()
+def snapshot_bytes(store: Store) -> list[str]:
+    return history_rows(store.data_dir)
 
 
 def test_first_import_creates_the_account_as_a_baseline(store):

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.storefiles import history_rows
+
 from .harness import run_cli
 
 RECORDED = Path(__file__).resolve().parents[3] / "shared" / "recorded"
@@ -104,8 +106,8 @@ def show_json(data: Path, what: str, account: str) -> dict[str, Any]:
     return json.loads(result.stdout)
 
 
-def store_bytes(data: Path) -> bytes:
-    return (data / "snapshots.json").read_bytes()
+def store_bytes(data: Path) -> list[str]:
+    return history_rows(data)
 
 
 def expected_history(times: list[datetime], followers: list[set[str]], following: list[set[str]], tricksters):

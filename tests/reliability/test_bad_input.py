@@ -12,8 +12,9 @@ import orjson
 import pytest
 
 from followtui.cli.exit_codes import ExitCode
-from followtui.core.store import SNAPSHOTS
+from followtui.core.store import HISTORY
 from followtui.simulator import SimulatorServer, World
+from tests.storefiles import history_rows
 
 from ..integration.harness import run_cli
 from .counts import soaking
@@ -97,13 +98,12 @@ CASES: dict[str, tuple[str, list[str], dict[str, str], ExitCode, tuple[str, ...]
 
 
 def stored(root: Path) -> dict[str, object]:
-    """Every store file under root; of snapshots.json all but the sync records (a failed sync records itself)."""
+    """Every store file under root; of the history all but the sync records (a failed sync records itself)."""
     out: dict[str, object] = {}
     for path in sorted(root.rglob("*.json")):
-        doc = orjson.loads(path.read_bytes())
-        if path.name.startswith(SNAPSHOTS):
-            doc.pop("syncs", None)
-        out[str(path.relative_to(root))] = doc
+        out[str(path.relative_to(root))] = orjson.loads(path.read_bytes())
+    for path in sorted(root.rglob(HISTORY)):
+        out[str(path.relative_to(root))] = history_rows(path.parent, without_syncs=True)
     return out
 
 

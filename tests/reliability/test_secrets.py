@@ -74,7 +74,7 @@ class Traced:
 
     def assert_nowhere(self, *secrets: str) -> None:
         files = [p for p in self.root.rglob("*") if p.is_file()]
-        assert any(p.name == "snapshots.json" for p in files)
+        assert any(p.name == "history.sqlite3" for p in files)
         for secret in secrets:
             for path in files:
                 assert secret.encode() not in path.read_bytes(), path

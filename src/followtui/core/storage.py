@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +131,7 @@ def write_json_atomically(path: Path, data: dict[str, Any], *, whole: Version | 
             _keep_backup(path, whole)
         os.replace(tmp_name, path)
         tmp_name = ""
-        _fsync_dir(directory)
+        fsync_dir(directory)
     except OSError as exc:
         raise StoreWriteError(
             f"could not write {path}: {exc.strerror or exc}. The previous version is untouched."
@@ -183,7 +183,7 @@ def _remove_stale_temp_files(path: Path) -> None:
             os.unlink(name)
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:
@@ -215,12 +215,20 @@ class DataFile:
     """One TinyDB file. Read without the lock (files are replaced atomically, so any read sees one whole
     version); write only inside `transaction()`, which locks, reloads, and writes once at the end.
 
-    Every load also checks `siblings` (the other files of the same store): a damaged one stops every command,
-    even those that would not read it, before anything is written."""
+    Every load also checks `siblings` (the other JSON files of the same store) and runs `check_others`: a
+    damaged file stops every command, even one that would not read it, before anything is written."""
 
-    def __init__(self, path: Path, *, lock_timeout_s: float = 10.0, siblings: Iterable[Path] = ()) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        lock_timeout_s: float = 10.0,
+        siblings: Iterable[Path] = (),
+        check_others: Callable[[], None] | None = None,
+    ) -> None:
         self.path = path
         self.siblings = tuple(p for p in siblings if p != path)
+        self.check_others = check_others
         self.lock = FileLock(
             str(path.with_name(path.name + ".lock")),
             timeout=lock_timeout_s,
@@ -235,6 +243,8 @@ class DataFile:
         """The file's tables ({} when there is no file yet) and the version read; damage is StoreCorruptError."""
         for sibling in self.siblings:
             check_whole(sibling)
+        if self.check_others is not None:
+            self.check_others()
         data, version = _read_json_version(self.path)
         for name, table in (data or {}).items():  # TinyDB's layout: tables of documents by id
             if type(table) is not dict or not all(type(doc) is dict for doc in table.values()):

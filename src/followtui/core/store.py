@@ -1,25 +1,28 @@
-"""The user's data: tracked accounts, snapshots, events and sync records in one file, annotations in another.
+"""The user's data: the history (tracked accounts, who follows whom, profiles, events, sync records, the
+actions journal) in SQLite, the annotations (tags, notes, keep) in TinyDB.
 
-Snapshots change once per sync and can be large; annotations change on every keypress and stay small.
-Keeping them apart means a tag costs the same at 100 and at 100k accounts, and a sync running in another
-process never rewrites (or loses) a tag.
+The history can be large and changes once per sync, by what changed; annotations change on every keypress,
+stay small, and are a file a person can read. Keeping them apart means a tag costs the same at 100 and at a
+million followers, and a sync running in another process never blocks (or loses) a tag.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tinydb import Query
+import orjson
 
-from followtui.core import codec
+from followtui.core import codec, database
 from followtui.core.codec import Interactions
-from followtui.core.errors import AccountExistsError
-from followtui.core.storage import DataFile, ensure_private_dir
+from followtui.core.errors import AccountExistsError, StoreError
+from followtui.core.storage import DataFile, check_whole, ensure_private_dir
 from followtui.models import (
     Annotation,
     EventKind,
@@ -29,10 +32,14 @@ from followtui.models import (
     SyncReport,
     TrackedAccount,
 )
+from followtui.sanitize import clean_text
 
-SNAPSHOTS = "snapshots.json"
+HISTORY = database.HISTORY
 ANNOTATIONS = "annotations.json"
-JOURNAL = "journal.json"
+#: The files of the JSON store before SQLite (moved into the history once, then kept aside as a backup).
+LEGACY_FILES = ("snapshots.json", "journal.json")
+#: How often a sync refreshes history.sqlite3.bak.
+BACKUP_EVERY_S = 24 * 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,82 +76,179 @@ class SyncCommit:
 
 
 @contextlib.contextmanager
-def checked(file: DataFile, table: str) -> Iterator[None]:
+def checked(path: Path, table: str) -> Iterator[None]:
     """Reading documents of `table`: one whose fields are not what followtui writes is the file's clear error."""
     try:
         yield
     except codec.BadDocument as exc:
-        raise file.bad_document(table, exc.doc, str(exc)) from None
+        doc = exc.doc
+        key = doc.get("key") or doc.get("account") if isinstance(doc, dict) else None
+        which = f"{table} document {clean_text(key, 80)!r}" if isinstance(key, str) else f"a {table} document"
+        raise database.corrupt(path, f"{which}: {exc}") from None
 
 
-class SnapshotFile:
-    """The parsed snapshot file. Reading the raw documents directly (no TinyDB wrapping per document) is the
-    hot path at 100k accounts; each question scans one table once."""
+def _doc(path: Path, table: str, text: str) -> dict[str, Any]:
+    """One stored JSON document; anything but an object is damage, named."""
+    try:
+        doc = orjson.loads(text)
+    except (orjson.JSONDecodeError, TypeError):
+        doc = None
+    if not isinstance(doc, dict):
+        raise database.corrupt(path, f"a {table} document is not a JSON object")
+    return doc
 
-    def __init__(self, data: dict[str, Any], source: DataFile) -> None:
-        self.data = data
-        self.source = source
 
-    def _docs(self, name: str) -> list[dict[str, Any]]:
-        return list((self.data.get(name) or {}).values())
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+#: Ids asked for in one `IN (…)` (SQLite's limit on parameters is far above; this keeps statements small).
+_CHUNK = 900
+
+
+class History:
+    """One read of the history file: every question asked of it sees the same committed version (a read
+    transaction in WAL mode), while syncs in other processes go on committing."""
+
+    def __init__(self, conn: sqlite3.Connection | None, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        if conn is not None:
+            with database.errors_of(path):
+                conn.execute("BEGIN")
+
+    def close(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.close()
+            self.conn = None
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+    def rows(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+        if self.conn is None:
+            return []
+        with database.errors_of(self.path):
+            return self.conn.execute(sql, args).fetchall()
+
+    def stream(self, sql: str, args: Sequence[Any] = ()) -> Iterator[Any]:
+        """Rows one batch at a time (for views of a million rows)."""
+        if self.conn is None:
+            return
+        with database.errors_of(self.path):
+            cursor = self.conn.execute(sql, args)
+            while batch := cursor.fetchmany(2000):
+                yield from batch
+
+    def accounts(self) -> list[TrackedAccount]:
+        with checked(self.path, "accounts"):
+            return [codec.account_from_doc(_doc(self.path, "accounts", d))
+                    for (d,) in self.rows("SELECT doc FROM accounts ORDER BY seq")]  # fmt: skip
 
     def snapshot(self, account_key: str) -> Snapshot | None:
-        doc = next((d for d in self._docs("state") if d.get("account") == account_key), None)
-        if doc is None:
+        state = self.rows(
+            "SELECT observed_at, baseline_at, posts, interactions FROM state WHERE account = ?", (account_key,)
+        )
+        if not state:
             return None
-        with checked(self.source, "state"):
-            posts = doc.get("posts")
+        observed, baseline, posts, interactions = state[0]
+        followers, following = [], []
+        for pid, is_follower, is_following in self.stream(
+            "SELECT id, follower, following FROM members WHERE account = ?", (account_key,)
+        ):
+            if is_follower:
+                followers.append(pid)
+            if is_following:
+                following.append(pid)
+        doc = {
+            "observed_at": observed,
+            "baseline_at": baseline,
+            "posts": None if posts is None else orjson.loads(posts),
+            "interactions": None if interactions is None else orjson.loads(interactions),
+        }
+        with checked(self.path, "state"):
             return Snapshot(
-                followers=frozenset(codec.text_list(doc, "followers")),
-                following=frozenset(codec.text_list(doc, "following")),
+                followers=frozenset(followers),
+                following=frozenset(following),
                 observed_at=codec.time_field(doc, "observed_at"),
                 baseline_at=codec.time_field(doc, "baseline_at"),
-                posts=None if posts is None else codec.time_list(doc, "posts"),
+                posts=None if doc["posts"] is None else codec.time_list(doc, "posts"),
                 interactions=codec.interactions_field(doc, "interactions"),
             )
 
     def profiles(self, platform: str, ids: Iterable[str] | None = None) -> dict[str, Profile]:
         """Known profiles of one platform by stable id (all of them, or just `ids`)."""
-        prefix = f"{platform}:"
-        wanted = None if ids is None else {prefix + i for i in ids}
         out: dict[str, Profile] = {}
-        with checked(self.source, "profiles"):
-            for doc in self._docs("profiles"):
-                key = codec.key_field(doc, "key")
-                if key.startswith(prefix) and (wanted is None or key in wanted):
-                    profile = codec.profile_from_doc(doc)
-                    out[profile.id] = profile
+        with checked(self.path, "profiles"):
+            for text in self._profile_docs(platform, ids):
+                profile = codec.profile_from_doc(_doc(self.path, "profiles", text))
+                out[profile.id] = profile
         return out
+
+    def _profile_docs(self, platform: str, ids: Iterable[str] | None) -> Iterator[str]:
+        if ids is None:
+            for (text,) in self.stream("SELECT doc FROM profiles WHERE platform = ?", (platform,)):
+                yield text
+            return
+        wanted = list(dict.fromkeys(ids))
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for (text,) in self.rows(f"SELECT doc FROM profiles WHERE platform = ? AND id IN ({marks})",
+                                     (platform, *chunk)):  # fmt: skip
+                yield text
 
     def gone_ids(self, platform: str) -> dict[str, str]:
         """Accounts known to be deleted/suspended/moved, with the reason."""
-        prefix = f"{platform}:"
-        with checked(self.source, "profiles"):
-            return {
-                codec.key_field(doc, "id"): codec.text_field(doc, "gone")
-                for doc in self._docs("profiles")
-                if doc.get("gone") and codec.key_field(doc, "key").startswith(prefix)
-            }
+        return dict(self.rows("SELECT id, gone FROM profiles WHERE platform = ? AND gone != ''", (platform,)))
 
     def events(self, account_key: str) -> list[FollowEvent]:
-        with checked(self.source, "events"):
-            events = [codec.event_from_doc(d) for d in self._docs("events") if d.get("account") == account_key]
+        with checked(self.path, "events"):
+            events = [codec.event_from_doc(_doc(self.path, "events", d)) for (d,) in
+                      self.stream("SELECT doc FROM events WHERE account = ? ORDER BY seq", (account_key,))]  # fmt: skip
         events.sort(key=lambda e: e.at)
         return events
 
     def syncs(self, account_key: str) -> list[SyncReport]:
-        with checked(self.source, "syncs"):
-            reports = [codec.report_from_doc(d) for d in self._docs("syncs") if d.get("account") == account_key]
+        with checked(self.path, "syncs"):
+            reports = [codec.report_from_doc(_doc(self.path, "syncs", d)) for (d,) in
+                       self.rows("SELECT doc FROM syncs WHERE account = ? ORDER BY seq", (account_key,))]  # fmt: skip
         reports.sort(key=lambda r: r.started_at)
         return reports
 
+    def own_profile(self, account_key: str) -> Profile | None:
+        rows = self.rows("SELECT own_profile FROM state WHERE account = ?", (account_key,))
+        if not rows or rows[0][0] is None:
+            return None
+        with checked(self.path, "state"):
+            return codec.profile_from_doc(_doc(self.path, "state", rows[0][0]))
+
+    def journal(self) -> list[dict[str, Any]]:
+        return [_doc(self.path, "journal", d) for (d,) in self.rows("SELECT doc FROM journal ORDER BY seq")]
+
+
+#: The old name of a read of the history (it was one parsed JSON file).
+SnapshotFile = History
+
 
 class Store:
+    """The user's data dir: the history (SQLite) and the annotations (TinyDB), each checked before any use."""
+
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
-        files = (data_dir / SNAPSHOTS, data_dir / ANNOTATIONS, data_dir / JOURNAL)
-        # siblings: a damaged file stops every command, even one that would not read it
-        self.snapshots, self.annotation_file, self.journal_file = (DataFile(p, siblings=files) for p in files)
+        self.history_path = data_dir / HISTORY
+        self.annotation_file = DataFile(data_dir / ANNOTATIONS, check_others=self.check_history_file)
+        #: What the move from the JSON store said, once (None: nothing moved in this process).
+        self.migration_notice: str | None = None
+        #: Told the migration notice as it happens (the CLI prints it on stderr, the UI shows it).
+        self.on_notice: Callable[[str], None] | None = None
 
     def ensure(self) -> None:
         ensure_private_dir(self.data_dir)
@@ -154,159 +258,219 @@ class Store:
         ensure_private_dir(self.data_dir / "locks")
         return self.data_dir / "locks" / f"{name}.lock"
 
+    def check_history_file(self) -> None:
+        database.check_file(self.history_path)
+
+    def check_files(self) -> None:
+        """Every store file, cheaply: a damaged one stops every command, even one that would not read it."""
+        self._migrate_if_needed()
+        database.check_file(self.history_path)
+        check_whole(self.annotation_file.path)
+
+    def _migrate_if_needed(self) -> None:
+        if not self.history_path.exists() and any((self.data_dir / name).exists() for name in LEGACY_FILES):
+            from followtui.core.migrate import migrate_json_store
+
+            notice = migrate_json_store(self.data_dir)
+            if notice:
+                self.migration_notice = notice
+                if self.on_notice is not None:
+                    self.on_notice(notice)
+        elif self.history_path.exists() and (self.data_dir / LEGACY_FILES[0]).exists():
+            from followtui.core.migrate import put_legacy_aside
+
+            put_legacy_aside(self.data_dir)  # a move that verified but stopped before tidying up
+
+    def history_version(self) -> tuple[int, ...]:
+        """Changes whenever any process commits (the WAL grows or is checkpointed): UIs poll it to reload."""
+        out: list[int] = []
+        for path in (self.history_path, self.history_path.with_name(HISTORY + "-wal")):
+            try:
+                st = path.stat()
+                out += (st.st_mtime_ns, st.st_size)
+            except FileNotFoundError:
+                out += (0, 0)
+        return tuple(out)
+
+    def read(self) -> History:
+        """One consistent read of the history, to answer several questions from the same version."""
+        self.check_files()
+        check_whole(self.annotation_file.path)
+        try:
+            conn = database.connect(self.history_path)
+        except FileNotFoundError:
+            return History(None, self.history_path)
+        return History(conn, self.history_path)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (taken at once, so two writers queue rather than deadlock); an exception
+        inside writes nothing."""
+        self.check_files()
+        ensure_private_dir(self.data_dir)
+        conn = database.connect(self.history_path, create=True)
+        try:
+            with database.errors_of(self.history_path):
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+        finally:
+            conn.close()
+
     # tracked accounts -------------------------------------------------------------------------------
 
     def accounts(self) -> list[TrackedAccount]:
-        with self.snapshots.reading() as db, checked(self.snapshots, "accounts"):
-            return [codec.account_from_doc(doc) for doc in db.table("accounts").all()]
+        with self.read() as history:
+            return history.accounts()
 
     def add_account(self, account: TrackedAccount) -> None:
-        with self.snapshots.transaction() as db:
-            table = db.table("accounts")
-            if table.contains(Query().key == account.key):
+        with self._writing() as conn:
+            if conn.execute("SELECT 1 FROM accounts WHERE key = ?", (account.key,)).fetchone():
                 raise AccountExistsError(f"{account.label} is already tracked")
-            table.insert(codec.account_to_doc(account))
+            conn.execute("INSERT INTO accounts (key, doc) VALUES (?, ?)",
+                         (account.key, _json(codec.account_to_doc(account))))  # fmt: skip
 
     def remove_account(self, account: TrackedAccount) -> None:
         """Forget the account and its history; profiles and annotations stay (another account may share them)."""
-        with self.snapshots.transaction() as db:
-            for name in ("accounts", "state", "events", "syncs"):
-                field_name = "key" if name == "accounts" else "account"
-                db.table(name).remove(Query()[field_name] == account.key)
+        with self._writing() as conn:
+            conn.execute("DELETE FROM accounts WHERE key = ?", (account.key,))
+            for table in ("state", "members", "events", "syncs"):
+                conn.execute(f"DELETE FROM {table} WHERE account = ?", (account.key,))
 
     # snapshots, profiles, events ------------------------------------------------------------------
 
-    def read(self) -> SnapshotFile:
-        """One parse of the snapshot file, to answer several questions from the same version."""
-        return SnapshotFile(self.snapshots.load(), self.snapshots)
-
     def snapshot(self, account_key: str) -> Snapshot | None:
-        return self.read().snapshot(account_key)
+        with self.read() as history:
+            return history.snapshot(account_key)
 
     def profiles(self, platform: str, ids: Iterable[str] | None = None) -> dict[str, Profile]:
-        return self.read().profiles(platform, ids)
+        with self.read() as history:
+            return history.profiles(platform, ids)
 
     def gone_ids(self, platform: str) -> dict[str, str]:
-        return self.read().gone_ids(platform)
+        with self.read() as history:
+            return history.gone_ids(platform)
 
     def events(self, account_key: str) -> list[FollowEvent]:
-        return self.read().events(account_key)
+        with self.read() as history:
+            return history.events(account_key)
 
     def syncs(self, account_key: str) -> list[SyncReport]:
-        return self.read().syncs(account_key)
+        with self.read() as history:
+            return history.syncs(account_key)
+
+    def own_profile(self, account: TrackedAccount) -> Profile | None:
+        with self.read() as history:
+            return history.own_profile(account.key)
 
     def record_failed_sync(self, report: SyncReport) -> None:
         """A failed or suspect sync leaves only its own record behind."""
-        with self.snapshots.transaction() as db:
-            db.table("syncs").insert(codec.report_to_doc(report))
+        with self._writing() as conn:
+            conn.execute("INSERT INTO syncs (account, doc) VALUES (?, ?)",
+                         (report.account, _json(codec.report_to_doc(report))))  # fmt: skip
 
     def commit_sync(self, commit: SyncCommit) -> None:
-        """Apply a whole sync in one locked transaction: profiles, current sets, events, the sync record."""
-        platform = commit.account.platform
-        key = commit.account.key
-        with self.snapshots.transaction() as db:
-            # Existing profiles are updated in place in the loaded data (one pass, no per-document
-            # TinyDB query); the inserts and the sync record below make the transaction write it once.
-            tables = db.storage.read()
-            assert tables is not None  # the in-memory storage always holds a dict
-            raw_profiles: dict[str, dict[str, Any]] = tables.setdefault("profiles", {})
-            by_key = {doc.get("key", ""): doc for doc in raw_profiles.values()}
-            new_docs = []
-            for profile in commit.profiles.values():
-                doc = codec.profile_to_doc(platform, profile)
-                doc["gone"] = ""  # seen alive in this sync
-                current = by_key.get(doc["key"])
-                if current is None:
-                    new_docs.append(doc)
-                    by_key[doc["key"]] = doc
-                else:
-                    current.update(doc)
-            for profile_id, reason in commit.gone.items():
-                current = by_key.get(f"{platform}:{profile_id}")
-                if current is not None:
-                    current["gone"] = reason
-            if new_docs:
-                db.table("profiles").insert_multiple(new_docs)
-
-            state = db.table("state")
-            previous = state.get(Query().account == key)
-            baseline_at = (
-                previous.get("baseline_at") if isinstance(previous, dict) else codec.iso(commit.report.observed_at)
+        """Apply a whole sync in one transaction, writing only what changed: the members who came or went,
+        the profiles whose document differs, the new events, the account's state and the sync record."""
+        platform, key = commit.account.platform, commit.account.key
+        with self._writing() as conn:
+            _write_members(conn, key, commit.followers, commit.following)
+            # an unchanged profile costs no write: the upsert's WHERE leaves its row (and its page) alone
+            conn.executemany(
+                "INSERT INTO profiles (platform, id, doc, gone) VALUES (?, ?, ?, '') ON CONFLICT (platform, id) "
+                "DO UPDATE SET doc = excluded.doc, gone = '' WHERE doc != excluded.doc OR gone != ''",
+                ((platform, p.id, _json(codec.profile_to_doc(platform, p))) for p in commit.profiles.values()),
             )
-            posts = (  # None: the platform lists no posts (or an import), keep what there is
-                (previous.get("posts") if isinstance(previous, dict) else None)
-                if commit.posts is None
-                else [codec.iso(t) for t in commit.posts]
-            )
+            conn.executemany("UPDATE profiles SET gone = ? WHERE platform = ? AND id = ? AND gone != ?",
+                             ((reason, platform, pid, reason) for pid, reason in commit.gone.items()))  # fmt: skip
+            previous = conn.execute("SELECT baseline_at FROM state WHERE account = ?", (key,)).fetchone()
+            baseline_at = previous[0] if previous else codec.iso(commit.report.observed_at)
+            posts = None if commit.posts is None else _json([codec.iso(t) for t in commit.posts])
             interactions = (
-                (previous.get("interactions") if isinstance(previous, dict) else None)
-                if commit.interactions is None
-                else codec.interactions_to_doc(commit.interactions)
+                None if commit.interactions is None else _json(codec.interactions_to_doc(commit.interactions))
             )
-            state.upsert(
-                {
-                    "account": key,
-                    "followers": sorted(commit.followers),
-                    "following": sorted(commit.following),
-                    "observed_at": codec.iso(commit.report.observed_at),
-                    "baseline_at": baseline_at,
-                    "own_profile": codec.profile_to_doc(platform, commit.own_profile),
-                    "posts": posts,
-                    "interactions": interactions,
-                },
-                Query().account == key,
-            )
-            if commit.events:
-                db.table("events").insert_multiple(codec.event_to_doc(e) for e in commit.events)
-            db.table("syncs").insert(codec.report_to_doc(commit.report))
-            accounts = db.table("accounts")
-            if commit.own_profile.handle and commit.own_profile.handle != commit.account.handle:
-                accounts.update({"handle": commit.own_profile.handle}, Query().key == key)
+            conn.execute(
+                "INSERT INTO state (account, observed_at, baseline_at, own_profile, posts, interactions) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account) DO UPDATE SET observed_at = excluded.observed_at, "
+                "baseline_at = excluded.baseline_at, own_profile = excluded.own_profile, "
+                # None: the platform lists no posts (or an import): keep what there is
+                "posts = coalesce(excluded.posts, posts), interactions = coalesce(excluded.interactions, interactions)",
+                (key, codec.iso(commit.report.observed_at), baseline_at,
+                 _json(codec.profile_to_doc(platform, commit.own_profile)), posts, interactions),
+            )  # fmt: skip
+            conn.executemany("INSERT INTO events (account, doc) VALUES (?, ?)",
+                             ((key, _json(codec.event_to_doc(e))) for e in commit.events))  # fmt: skip
+            conn.execute("INSERT INTO syncs (account, doc) VALUES (?, ?)",
+                         (key, _json(codec.report_to_doc(commit.report))))  # fmt: skip
+            handle = commit.own_profile.handle
+            if handle and handle != commit.account.handle:
+                doc = codec.account_to_doc(commit.account) | {"handle": handle}
+                conn.execute("UPDATE accounts SET doc = ? WHERE key = ?", (_json(doc), key))
+        self._keep_backup()
+
+    def _keep_backup(self) -> None:
+        """Refresh `history.sqlite3.bak` after a sync when it is older than a day (or missing): a copy that
+        passes SQLite's check, never a damaged one. A backup that cannot be written does not fail the sync."""
+        target = database.backup_path(self.history_path)
+        try:
+            if target.exists() and time.time() - target.stat().st_mtime < BACKUP_EVERY_S:
+                return
+            self.backup_to(target)
+        except (StoreError, OSError):
+            pass
+
+    def backup_to(self, target: Path) -> None:
+        """A consistent copy of the history at `target`, also while a sync or the UI runs."""
+        conn = database.connect(self.history_path)
+        try:
+            database.copy_to(conn, target, source=self.history_path)
+        finally:
+            conn.close()
 
     def record_following_change(
         self, account: TrackedAccount, profile: Profile, *, following: bool, at: datetime
     ) -> None:
         """A follow or unfollow made through followtui takes effect in the snapshot at once, with its exact
         time, so a follow-back feeds the trickster timeline without waiting for the next sync."""
-        with self.snapshots.transaction() as db:
-            state = db.table("state")
-            doc = state.get(Query().account == account.key)
-            if not isinstance(doc, dict):
+        key, platform = account.key, account.platform
+        with self._writing() as conn:
+            if not conn.execute("SELECT 1 FROM state WHERE account = ?", (key,)).fetchone():
                 return  # never synced: the first sync's baseline will include it
-            current = set(doc.get("following") or ())
-            if (profile.id in current) == following:
+            row = conn.execute("SELECT follower, following FROM members WHERE account = ? AND id = ?",
+                               (key, profile.id)).fetchone()  # fmt: skip
+            follower, was = (bool(row[0]), bool(row[1])) if row else (False, False)
+            if was == following:
                 return
-            current.symmetric_difference_update({profile.id})
-            state.update({"following": sorted(current)}, Query().account == account.key)
+            if follower or following:
+                conn.execute("INSERT OR REPLACE INTO members (account, id, follower, following) VALUES (?, ?, ?, ?)",
+                             (key, profile.id, int(follower), int(following)))  # fmt: skip
+            else:
+                conn.execute("DELETE FROM members WHERE account = ? AND id = ?", (key, profile.id))
             kind = EventKind.FOLLOWING_ADDED if following else EventKind.FOLLOWING_REMOVED
-            event = FollowEvent(account.key, kind, profile.id, at, source=EventSource.ACTION.value)
-            db.table("events").insert(codec.event_to_doc(event))
-            profiles = db.table("profiles")
-            key = f"{account.platform}:{profile.id}"
-            if not profiles.contains(Query().key == key):
-                profiles.insert(codec.profile_to_doc(account.platform, profile))
+            event = FollowEvent(key, kind, profile.id, at, source=EventSource.ACTION.value)
+            conn.execute("INSERT INTO events (account, doc) VALUES (?, ?)", (key, _json(codec.event_to_doc(event))))
+            conn.execute("INSERT OR IGNORE INTO profiles (platform, id, doc, gone) VALUES (?, ?, ?, '')",
+                         (platform, profile.id, _json(codec.profile_to_doc(platform, profile))))  # fmt: skip
 
     def journal(self) -> list[dict[str, Any]]:
         """Every follow/unfollow followtui made, oldest first (see core.actions)."""
-        return list((self.journal_file.load().get("actions") or {}).values())
+        with self.read() as history:
+            return history.journal()
 
     def append_journal(self, entry: dict[str, Any]) -> None:
-        with self.journal_file.transaction() as db:
-            db.table("actions").insert(entry)
-
-    def own_profile(self, account: TrackedAccount) -> Profile | None:
-        with self.snapshots.reading() as db:
-            doc = db.table("state").get(Query().account == account.key)
-        if isinstance(doc, dict) and isinstance(doc.get("own_profile"), dict):
-            with checked(self.snapshots, "state"):
-                return codec.profile_from_doc(doc["own_profile"])
-        return None
+        with self._writing() as conn:
+            conn.execute("INSERT INTO journal (doc) VALUES (?)", (_json(entry),))
 
     # annotations ------------------------------------------------------------------------------------
 
     def annotations(self) -> dict[str, Annotation]:
         docs = (self.annotation_file.load().get("annotations") or {}).values()
-        with checked(self.annotation_file, "annotations"):
+        with checked(self.annotation_file.path, "annotations"):
             return {annotation.key: annotation for annotation in map(codec.annotation_from_doc, docs)}
 
     def annotate(self, key: str, change: Callable[[Annotation], Annotation]) -> Annotation:
@@ -316,7 +480,7 @@ class Store:
     def annotate_many(self, keys: Iterable[str], change: Callable[[Annotation], Annotation]) -> dict[str, Annotation]:
         """The same change to many accounts (a bulk action on marked rows) in one locked write."""
         results: dict[str, Annotation] = {}
-        with self.annotation_file.transaction() as db, checked(self.annotation_file, "annotations"):
+        with self.annotation_file.transaction() as db, checked(self.annotation_file.path, "annotations"):
             table = db.table("annotations")
             # every document is checked, not just the ones changed: a write never carries a broken file on
             current = {codec.annotation_from_doc(doc).key: doc for doc in table.all()}
@@ -334,3 +498,17 @@ class Store:
             if new_docs:
                 table.insert_multiple(new_docs)
         return results
+
+
+def _write_members(conn: sqlite3.Connection, key: str, followers: frozenset[str], following: frozenset[str]) -> None:
+    """Bring the account's member rows to the new sets, touching only the rows that differ."""
+    stored = {pid: (f, g) for pid, f, g in conn.execute(
+        "SELECT id, follower, following FROM members WHERE account = ?", (key,))}  # fmt: skip
+    changed = []
+    for pid in followers | following:
+        flags = (int(pid in followers), int(pid in following))
+        if stored.get(pid) != flags:
+            changed.append((key, pid, *flags))
+    gone = [(key, pid) for pid in stored if pid not in followers and pid not in following]
+    conn.executemany("INSERT OR REPLACE INTO members (account, id, follower, following) VALUES (?, ?, ?, ?)", changed)
+    conn.executemany("DELETE FROM members WHERE account = ? AND id = ?", gone)
