@@ -9,6 +9,7 @@ from followtui.cli import (
     accounts,
     actions_cmd,
     annotate,
+    backup_cmd,
     changes_cmd,
     demo,
     import_cmd,
@@ -49,6 +50,7 @@ app.command("unfollow")(actions_cmd.unfollow)
 app.command("undo")(actions_cmd.undo)
 app.command("notify")(notify_cmd.notify)
 app.command("serve")(serve_cmd.serve)
+app.command("backup")(backup_cmd.backup)
 
 
 def _version(value: bool) -> None:

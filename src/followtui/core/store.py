@@ -21,8 +21,8 @@ import orjson
 
 from followtui.core import codec, database
 from followtui.core.codec import Interactions
-from followtui.core.errors import AccountExistsError, StoreError
-from followtui.core.storage import DataFile, check_whole, ensure_private_dir
+from followtui.core.errors import AccountExistsError, StoreError, StoreWriteError
+from followtui.core.storage import DataFile, check_whole, ensure_private_dir, write_json_atomically
 from followtui.models import (
     Annotation,
     EventKind,
@@ -423,6 +423,24 @@ class Store:
             self.backup_to(target)
         except (StoreError, OSError):
             pass
+
+    def backup(self, folder: Path) -> list[Path]:
+        """A consistent copy of the whole store in a new (or empty) folder, also while a sync or the UI runs:
+        the history through SQLite's online backup, the annotations as one whole version read under their lock.
+        Secrets are never copied. Returns the files written; a folder that holds files is refused."""
+        self.check_files()
+        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+            raise StoreWriteError(f"{folder} exists and is not an empty folder; choose a new one")
+        ensure_private_dir(folder)
+        written = []
+        if self.history_path.exists():
+            self.backup_to(folder / HISTORY)
+            written.append(folder / HISTORY)
+        with self.annotation_file.transaction() as db:  # the lock: no tag is half-written into the copy
+            data = db.storage.read()
+            write_json_atomically(folder / ANNOTATIONS, data or {})
+        written.append(folder / ANNOTATIONS)
+        return written
 
     def backup_to(self, target: Path) -> None:
         """A consistent copy of the history at `target`, also while a sync or the UI runs."""
