@@ -74,7 +74,7 @@ def show(
 
     def row(profile: Profile, trickster: Trickster | None = None) -> dict[str, Any]:
         relation = relations(profile.id)
-        verdict = judge(profile, policy, now=as_of, relation=relation)
+        verdict = judge(profile, policy, now=as_of, relation=relation, explain=True)
         return profile_row(
             profile, data.annotation(profile.id), trickster, verdict, engagement(relation, window, as_of)
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -65,7 +65,7 @@ def successful_syncs(reports: Iterable[SyncReport]) -> list[SyncReport]:
 def find_tricksters(
     events: Sequence[FollowEvent],
     current_followers: frozenset[str],
-    profiles: dict[str, Profile],
+    profiles: Mapping[str, Profile],
     gone: dict[str, str],
     sync_times: Sequence[datetime],
     current_following: frozenset[str] = frozenset(),
@@ -184,13 +184,58 @@ def day_history(
     return rows
 
 
+class ProfileBook(Mapping[str, Profile]):
+    """The platform's known profiles, read from the store when first asked for: a pane of 1,000 reads 1,000
+    profiles, not the million its platform may hold. Reading every one (iterating) loads them all once."""
+
+    def __init__(self, store: Store | None, platform: str, known: dict[str, Profile] | None = None) -> None:
+        self._store, self._platform = store, platform
+        self._known: dict[str, Profile] = dict(known or {})
+        self._absent: set[str] = set()
+        self._whole = store is None
+
+    def load(self, ids: Iterable[str]) -> None:
+        """Read the given ids in one go (those not read yet)."""
+        if self._whole or self._store is None:
+            return
+        missing = [pid for pid in dict.fromkeys(ids) if pid not in self._known and pid not in self._absent]
+        if missing:
+            found = self._store.profiles(self._platform, missing)
+            self._known.update(found)
+            self._absent.update(pid for pid in missing if pid not in found)
+
+    def _load_all(self) -> None:
+        if not self._whole and self._store is not None:
+            self._known = self._store.profiles(self._platform)
+            self._absent.clear()
+            self._whole = True
+
+    def __getitem__(self, pid: str) -> Profile:
+        self.load((pid,))
+        return self._known[pid]
+
+    def __contains__(self, pid: object) -> bool:
+        if not isinstance(pid, str):
+            return False
+        self.load((pid,))
+        return pid in self._known
+
+    def __iter__(self) -> Iterator[str]:
+        self._load_all()
+        return iter(self._known)
+
+    def __len__(self) -> int:
+        self._load_all()
+        return len(self._known)
+
+
 @dataclass(slots=True)
 class AccountData:
     """Everything the panes of one tracked account need, read from the store once."""
 
     account: TrackedAccount
     snapshot: Snapshot | None
-    profiles: dict[str, Profile]
+    profiles: Mapping[str, Profile]
     annotations: dict[str, Annotation]
     events: list[FollowEvent]
     syncs: list[SyncReport]
@@ -202,12 +247,16 @@ class AccountData:
         return cls(
             account=account,
             snapshot=snapshots.snapshot(account.key),
-            profiles=snapshots.profiles(account.platform),
+            profiles=ProfileBook(store, account.platform),
             annotations=store.annotations(),
             events=snapshots.events(account.key),
             syncs=snapshots.syncs(account.key),
             gone=snapshots.gone_ids(account.platform),
         )
+
+    def _read_profiles(self, ids: Iterable[str]) -> None:
+        if isinstance(self.profiles, ProfileBook):
+            self.profiles.load(ids)
 
     def annotation(self, profile_id: str) -> Annotation:
         """The user's annotation of an account; accounts without one share a single empty Annotation."""
@@ -217,6 +266,7 @@ class AccountData:
         if self.snapshot is None:
             return []
         ids = pane_ids(self.snapshot, pane)
+        self._read_profiles(ids)
         rows = [self.profiles.get(pid) or Profile(id=pid, handle=pid) for pid in ids]
         rows.sort(key=lambda p: p.handle.casefold())
         return rows
@@ -225,6 +275,7 @@ class AccountData:
         followers = self.snapshot.followers if self.snapshot else frozenset()
         following = self.snapshot.following if self.snapshot else frozenset()
         times = [r.observed_at for r in successful_syncs(self.syncs) if r.observed_at]
+        self._read_profiles(e.profile_id for e in self.events)
         return find_tricksters(self.events, followers, self.profiles, self.gone, times, following)
 
     def relations(self) -> Relations:
@@ -247,6 +298,7 @@ class AccountData:
 
     def changes(self, journal: Sequence[Mapping[str, Any]] = ()) -> list[Change]:
         """This account's event log by name, oldest first (follow requests from the actions journal too)."""
+        self._read_profiles(e.profile_id for e in self.events)
         rows = changes_from_events(self.account, self.events, self.profiles)
         rows += requests_from_journal(self.account, journal)
         rows.sort(key=lambda r: r.at)

@@ -65,11 +65,12 @@ def profile_row(
         "keep": note.keep,
     }
     if verdict is not None:
+        summary, reasons = verdict.explained()
         row.update(
             verdict=verdict.decision.value,
             score=verdict.score,
-            verdict_summary=verdict.summary,
-            reasons=[reason.text for reason in verdict.reasons],
+            verdict_summary=summary,
+            reasons=[reason.text for reason in reasons],
         )
     if engagement is not None:
         row.update(interactions=engagement[0], last_interaction_at=iso(engagement[1]))

@@ -35,15 +35,19 @@ from followtui.core.policy.verdict import FOR_FOLLOWED, Decision, Effect, Findin
 from followtui.models import Profile
 
 
-def judge(profile: Profile, policy: Policy, *, now: datetime, relation: Relation = STRANGER) -> Verdict:
+def judge(
+    profile: Profile, policy: Policy, *, now: datetime, relation: Relation = STRANGER, explain: bool = False
+) -> Verdict:
     """The verdict on one account as of `now` (the time its data was seen: the last sync's clock), asking the
-    question its relation to you asks: follow back (you don't follow it) or keep following (you do)."""
+    question its relation to you asks: follow back (you don't follow it) or keep following (you do).
+    `explain`: keep the findings in the verdict, for a caller that reads its summary and reasons next."""
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
-    decision, score = _decide(findings(profile, policy, now, relation), policy)
+    found = findings(profile, policy, now, relation)
+    decision, score = _decide(found, policy)
     if relation.you_follow:
         decision = FOR_FOLLOWED.get(decision, decision)
-    return Verdict(decision, score, (profile, policy, now, relation))
+    return Verdict(decision, score, (profile, policy, now, relation), found if explain else None)
 
 
 def findings(profile: Profile, policy: Policy, now: datetime, relation: Relation = STRANGER) -> list[Finding]:

@@ -93,9 +93,13 @@ class Verdict:
     score: int
     #: (profile, policy, now, relation) the verdict was made from.
     basis: tuple[Any, Any, Any, Any] = field(default=(None, None, None, None), repr=False, compare=False)
+    #: The findings themselves, kept when the caller is about to read them (an export row): the rules run once.
+    kept_findings: list[Finding] | None = field(default=None, repr=False, compare=False)
 
     @property
     def findings(self) -> list[Finding]:
+        if self.kept_findings is not None:
+            return self.kept_findings
         from followtui.core.policy.engine import findings
 
         profile, policy, now, relation = self.basis
@@ -127,8 +131,16 @@ class Verdict:
     @property
     def summary(self) -> str:
         """Why, in one line: the rules that forced the decision, or the score against the policy's bars."""
+        return self.summary_of(self.findings)
+
+    def explained(self) -> tuple[str, tuple[Reason, ...]]:
+        """The summary and every reason from one run of the rules (an export writes both for each row)."""
+        found = self.findings
+        return self.summary_of(found), tuple(reason_of(f) for f in found)
+
+    def summary_of(self, found: list[Finding]) -> str:
         forced = Effect(_FORCING[self.decision])
-        fired = list(dict.fromkeys(f[0] for f in self.findings if f[1] is forced))
+        fired = list(dict.fromkeys(f[0] for f in found if f[1] is forced))
         if fired:
             return f"{self.decision}: {', '.join(fired)} said {self.decision}"
         policy = self.basis[1]
