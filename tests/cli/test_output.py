@@ -17,3 +17,21 @@ def test_table_columns_align_with_wide_text():
     lines = to_table(rows, ["handle", "n"]).splitlines()
     starts = {cell_len(line[: line.rindex(" ") + 1]) for line in lines}
     assert len(starts) == 1
+
+
+def test_streamed_json_and_csv_are_byte_for_byte_what_the_whole_document_gives(capsys):
+    from followtui.cli.output import stream, to_csv, write_json
+
+    rows = [{"handle": "a\u2028b", "n": 1, "tags": ["x"], "note": "=cmd"}, {"handle": "ü", "n": None, "tags": [],
+            "note": ""}]  # fmt: skip
+    head = {"account": "github:me", "pane": "fans", "synced_at": None, "count": 2}
+    for fmt in ("json", "csv"):
+        stream(iter(rows), ["handle", "n", "note"], fmt, head)
+        streamed = capsys.readouterr().out
+        if fmt == "json":
+            write_json({**head, "rows": rows})
+            assert streamed == capsys.readouterr().out
+        else:
+            assert streamed == to_csv(rows, ["handle", "n", "note"])
+    stream(iter([]), ["handle"], "json", {**head, "count": 0})
+    assert capsys.readouterr().out == '{"account":"github:me","pane":"fans","synced_at":null,"count":0,"rows":[]}\n'

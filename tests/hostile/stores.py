@@ -9,12 +9,13 @@ come, so every pane (tricksters included) and the history have rows.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from followtui.core.store import Store
+from followtui.core.store import HISTORY, Store
 from followtui.core.sync import SetChanges, commit_snapshot
 from followtui.models import Annotation, Profile, TrackedAccount
 from followtui.sanitize import MAX_BIO, MAX_HANDLE, MAX_NAME, clean_int, clean_text, clean_time
@@ -136,3 +137,44 @@ def synced_hostile_store(data_dir: Path, platform: str, *, followers: int = 60, 
 
         asyncio.run(go())
     return store
+
+
+#: SQLite's own side files of an open history: `-shm` is its shared-memory index (scratch, rebuilt by whoever opens
+#: the file next, and left behind while a connection is still open, e.g. one held by an error's traceback in an
+#: in-process CLI run); `-wal` holds written pages until they are checkpointed into the file.
+SHM, WAL = f"{HISTORY}-shm", f"{HISTORY}-wal"
+
+
+def files(data_dir: Path) -> dict[str, bytes]:
+    """Every file of the data dir by relative path, for "a refused command changed nothing": compared byte for byte,
+    the `.bak` copies and lock files included. The `-shm` index is left out (it holds no data); a `-wal` is kept
+    byte for byte too, except an empty one: SQLite creates it empty on open and writes it only to commit, so a
+    refused command may leave an empty one behind but never a written one."""
+    out = {str(p.relative_to(data_dir)): p.read_bytes() for p in sorted(data_dir.rglob("*")) if p.is_file()}
+    out.pop(SHM, None)
+    if out.get(WAL) == b"":  # opened, not written: SQLite creates the WAL empty and writes it only to commit
+        del out[WAL]
+    return out
+
+
+def damage_page(path: Path, page: int) -> None:
+    """Overwrite one page of a SQLite file with junk that no b-tree page could start with, every other byte kept."""
+    raw = bytearray(path.read_bytes())
+    size = page_size(path)
+    raw[(page - 1) * size : page * size] = bytes((i * 7 + 13) % 256 for i in range(size))
+    path.write_bytes(bytes(raw))
+
+
+def page_size(path: Path) -> int:
+    size = int.from_bytes(path.read_bytes()[16:18], "big")
+    return 65536 if size == 1 else size
+
+
+def root_page(path: Path, table: str) -> int:
+    """The first page of `table`'s b-tree (every read of the table starts there)."""
+    conn = sqlite3.connect(path)
+    try:
+        (page,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+    finally:
+        conn.close()
+    return int(page)

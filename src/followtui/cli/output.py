@@ -5,14 +5,17 @@ Nothing here parses markup: text from the network is printed as plain, already-c
 
 from __future__ import annotations
 
+import csv
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+import orjson
 
 from followtui.core.export import csv_safe, to_csv, to_json
 
 FORMATS = ("table", "json", "csv")
-__all__ = ["FORMATS", "csv_safe", "emit", "message", "to_csv", "to_table", "write_json", "write_json_lines"]
+__all__ = ["FORMATS", "csv_safe", "emit", "message", "stream", "to_csv", "to_table", "write_json", "write_json_lines"]
 
 
 def message(text: str) -> None:
@@ -57,6 +60,24 @@ def to_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], max_widt
     for r in grid:
         lines.append("  ".join(v + " " * (w - cell_len(v)) for v, w in zip(r, widths, strict=True)).rstrip())
     return "\n".join(lines) + "\n"
+
+
+def stream(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], fmt: str, head: Mapping[str, Any]) -> None:
+    """JSON or CSV written as the rows are made, so a million rows never sit in memory at once. The JSON is
+    byte for byte what `write_json({**head, "rows": [...]})` writes."""
+    out = sys.stdout
+    if fmt == "json":
+        opening = orjson.dumps({**head, "rows": []}, option=orjson.OPT_NON_STR_KEYS).decode()
+        out.write(opening[: -len("[]}")] + "[")
+        for n, row in enumerate(rows):
+            out.write(("," if n else "") + orjson.dumps(row, option=orjson.OPT_NON_STR_KEYS).decode())
+        out.write("]}\n")
+    else:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([csv_safe(row.get(c)) for c in columns])
+    out.flush()
 
 
 def emit(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], fmt: str, document: Any) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 import typer
 
 from followtui.cli.context import STATE, find_account, handle_errors
-from followtui.cli.output import FORMATS, emit, message
+from followtui.cli.output import FORMATS, emit, message, stream
 from followtui.core.errors import UsageError
 
 PROFILE_COLUMNS = [
@@ -58,7 +59,7 @@ def show(
     from followtui.core.analysis import PANES
     from followtui.core.codec import iso
     from followtui.core.export import ENGAGEMENT_FIELDS, ROW_FIELDS, TRICKSTER_FIELDS, VERDICT_FIELDS, profile_row
-    from followtui.core.policy import VERDICT_ORDER, Decision, judge
+    from followtui.core.policy import Verdict, judge
     from followtui.core.policy.engagement import engagement
     from followtui.models import Profile, Trickster
 
@@ -72,31 +73,35 @@ def show(
     relations = data.relations()
     window = policy.interactions.window_days
 
-    def row(profile: Profile, trickster: Trickster | None = None) -> dict[str, Any]:
+    def row(profile: Profile, trickster: Trickster | None = None, verdict: Verdict | None = None) -> dict[str, Any]:
         relation = relations(profile.id)
-        verdict = judge(profile, policy, now=as_of, relation=relation, explain=True)
+        verdict = verdict or judge(profile, policy, now=as_of, relation=relation, explain=True)
         return profile_row(
             profile, data.annotation(profile.id), trickster, verdict, engagement(relation, window, as_of)
         )
 
+    rows: Iterable[dict[str, Any]]
     if pane == "tricksters":
-        rows = [row(t.profile, t) for t in data.tricksters()]
+        tricksters = data.tricksters()
+        count, rows = len(tricksters), (row(t.profile, t) for t in tricksters)
         columns = TRICKSTER_COLUMNS if fmt == "table" else [*TRICKSTER_FIELDS, *VERDICT_FIELDS, *ENGAGEMENT_FIELDS]
     else:
-        rows = [row(p) for p in data.pane(pane)]
+        profiles = data.pane(pane)
+        count = len(profiles)
         if pane in ("fans", "nonfollowers"):  # the decision queues: best first (follow back / keep), then by score
-            rows.sort(key=lambda r: (VERDICT_ORDER[Decision(r["verdict"])], -r["score"]))
+            judged = [(judge(p, policy, now=as_of, relation=relations(p.id), explain=True), p) for p in profiles]
+            judged.sort(key=lambda pair: pair[0].sort_key)
+            rows = (row(p, verdict=v) for v, p in judged)
+        else:
+            rows = (row(p) for p in profiles)
         columns = PROFILE_COLUMNS if fmt == "table" else [*ROW_FIELDS, *VERDICT_FIELDS, *ENGAGEMENT_FIELDS]
-    document = {
-        "account": data.account.label,
-        "pane": pane,
-        "synced_at": iso(last.observed_at) if last else None,
-        "count": len(rows),
-        "rows": rows,
-    }
+    head = {"account": data.account.label, "pane": pane, "synced_at": iso(last.observed_at) if last else None,
+            "count": count}  # fmt: skip
     if fmt == "table":
-        rows = _say_what_is_missing(rows, data.profiles)
-    emit(rows, columns, fmt, document)
+        table_rows = _say_what_is_missing(list(rows), data.profiles)
+        emit(table_rows, columns, fmt, {**head, "rows": table_rows})
+    else:
+        stream(rows, columns, fmt, head)
 
 
 NOT_LOOKED_UP = "not looked up"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from followtui.core.errors import StoreBusyError, StoreCorruptError, StoreError, StoreWriteError
 from followtui.core.storage import FILE_MODE, ensure_private_dir, fsync_dir
+from followtui.sanitize import clean_text
 
 HISTORY = "history.sqlite3"
 #: The schema this version writes; a file with a newer one was written by a newer followtui.
@@ -95,16 +96,17 @@ def errors_of(path: Path) -> Iterator[None]:
     try:
         yield
     except sqlite3.OperationalError as exc:
-        text = str(exc)
-        if "locked" in text or "busy" in text:
+        text = clean_text(str(exc), 300)  # it may quote the damaged bytes ("Could not decode to UTF-8 ...")
+        what = text.partition(" with text ")[0]  # SQLite's words, not a quoted "busy" or "full" from the file
+        if "locked" in what or "busy" in what:
             raise StoreBusyError(
                 f"{path.name} is locked by another followtui process (waited {BUSY_TIMEOUT_S:.0f} s)"
             ) from None
-        if any(w in text for w in ("disk", "full", "readonly", "read-only", "unable to open", "I/O")):
+        if any(w in what for w in ("disk", "full", "readonly", "read-only", "unable to open", "I/O")):
             raise StoreWriteError(f"could not write {path}: {text}. The previous version is untouched.") from None
         raise corrupt(path, text) from None
     except sqlite3.DatabaseError as exc:  # malformed, not a database, schema damage
-        raise corrupt(path, str(exc)) from None
+        raise corrupt(path, clean_text(str(exc), 300)) from None
 
 
 def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:

@@ -163,16 +163,24 @@ class History:
         for pid, is_follower, is_following in self.stream(
             "SELECT id, follower, following FROM members WHERE account = ?", (account_key,)
         ):
+            if type(pid) is not str:  # a blob or a number written by another tool: never an id to show
+                raise database.corrupt(self.path, f"members of {clean_text(account_key, 80)!r}: an id is not text")
             if is_follower:
                 followers.append(pid)
             if is_following:
                 following.append(pid)
-        doc = {
-            "observed_at": observed,
-            "baseline_at": baseline,
-            "posts": None if posts is None else orjson.loads(posts),
-            "interactions": None if interactions is None else orjson.loads(interactions),
-        }
+        try:
+            doc = {
+                "account": account_key,  # names the document in the error about it
+                "observed_at": observed,
+                "baseline_at": baseline,
+                "posts": None if posts is None else orjson.loads(posts),
+                "interactions": None if interactions is None else orjson.loads(interactions),
+            }
+        except orjson.JSONDecodeError:  # not JSON (or not text) at all: damage, named like a wrong-typed field
+            raise database.corrupt(
+                self.path, f"state document {clean_text(account_key, 80)!r}: its posts or interactions are not JSON"
+            ) from None
         with checked(self.path, "state"):
             return Snapshot(
                 followers=frozenset(followers),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from filelock import FileLock, Timeout
 
 from followtui.core.changes import YOU_FOLLOW_THEM, changes_from_events
 from followtui.core.codec import Interactions, merge_profile
-from followtui.core.errors import StoreBusyError, SuspectSyncError
+from followtui.core.errors import StoreBusyError, StoreCorruptError, SuspectSyncError
 from followtui.core.store import Snapshot, SnapshotFile, Store, SyncCommit
 from followtui.models import (
     EventKind,
@@ -34,7 +35,7 @@ from followtui.models import (
     SyncStatus,
     TrackedAccount,
 )
-from followtui.providers.base import Provider, ReadsActivity, ReadsInteractions
+from followtui.providers.base import ListsOwnPosts, Provider, ReadsActivity, ReadsInteractions, ReportsQuota
 from followtui.providers.errors import IncompleteListError, NotFoundError, ProviderError
 from followtui.sanitize import clean_text
 
@@ -75,16 +76,33 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+#: Syncs running now (in any thread) and the GC threshold the first of them found.
+_gc_lock = threading.Lock()
+_gc_syncs = 0
+_gc_found: tuple[int, int, int] | None = None
+
+
 @contextlib.contextmanager
 def _fewer_collections() -> Iterator[None]:
     """A sync builds ten-odd objects per account that all live until the commit; Python's cyclic GC would
-    rescan them every 700 allocations (about a seventh of a 20k sync's CPU). They hold no cycles to find."""
-    threshold = gc.get_threshold()
-    gc.set_threshold(max(threshold[0], 100_000), *threshold[1:])
+    rescan them every 700 allocations (a tenth of a 20k sync's CPU). They hold no cycles to find.
+
+    The threshold is the whole process's and syncs overlap (the demo runs them together): the first sync in
+    raises it, the last one out puts back what the first found."""
+    global _gc_syncs, _gc_found
+    with _gc_lock:
+        if _gc_syncs == 0:
+            _gc_found = found = gc.get_threshold()
+            gc.set_threshold(max(found[0], 100_000), *found[1:])
+        _gc_syncs += 1
     try:
         yield
     finally:
-        gc.set_threshold(*threshold)
+        with _gc_lock:
+            _gc_syncs -= 1
+            if _gc_syncs == 0 and _gc_found is not None:
+                gc.set_threshold(*_gc_found)
+                _gc_found = None
 
 
 async def sync_account(
@@ -101,8 +119,8 @@ async def sync_account(
     try:
         with _fewer_collections():
             return await _sync_locked(store, account, provider, options, progress, started, clock)
-    except SuspectSyncError:
-        raise
+    except (SuspectSyncError, StoreCorruptError):
+        raise  # a damaged store is not written to, not even a failure record
     except Exception as exc:
         report = SyncReport(
             account=account.key,
@@ -292,13 +310,12 @@ def _interaction_order(pair: tuple[str, datetime | None]) -> tuple[float, str]:
 async def _read_own_posts(provider: Provider, own: Profile, previous: Snapshot | None) -> list[datetime] | None:
     """The account's new post times, where the platform lists them cheaply; None when it does not or could
     not. A nicety beside the lists: failing to read them fails nothing."""
-    read = getattr(provider, "own_post_times", None)
-    if read is None:
+    if not isinstance(provider, ListsOwnPosts):
         return None
     kept = (previous.posts if previous is not None else None) or ()
     since = kept[-1] if kept else (provider.server_time() or _now()) - POSTS_FIRST_LOOK
     try:
-        return list(await read(own, since))
+        return list(await provider.own_post_times(own, since))
     except ProviderError:
         return None
 
@@ -521,8 +538,7 @@ def within_quota(provider: Provider, budget: int, share: int = 4) -> int:
 
 def quota_left(provider: Provider) -> int | None:
     """Requests left in the server's rate-limit window, where it says (GitHub, Mastodon)."""
-    http = getattr(provider, "http", None)
-    return http.quota_left() if http is not None else None
+    return provider.quota_left() if isinstance(provider, ReportsQuota) else None
 
 
 #: The most `auto` spends on profiles in one sync.
