@@ -61,6 +61,11 @@ def corrupt(path: Path, why: str) -> StoreCorruptError:
     return StoreCorruptError(f"store file {path} is unreadable: {why}. Nothing was changed; {hint}.")
 
 
+def newer(path: Path, schema: int) -> StoreCorruptError:
+    return corrupt(path, f"it was written by a newer followtui (schema {schema}; this one reads up to "
+                         f"{SCHEMA_VERSION}); upgrade followtui")  # fmt: skip
+
+
 def check_file(path: Path) -> None:
     """Refuse a history file that cannot be whole, in two small reads however large it is: empty, cut inside
     its header, not SQLite, or shorter than its header says. Damage inside the pages is SQLite's to find
@@ -83,6 +88,9 @@ def check_file(path: Path) -> None:
         raise corrupt(path, "its header is damaged (page size)")
     (counter, pages) = struct.unpack(">II", header[24:32])
     (valid_for,) = struct.unpack(">I", header[92:96])
+    (schema,) = struct.unpack(">I", header[60:64])  # PRAGMA user_version lives here
+    if schema > SCHEMA_VERSION:
+        raise newer(path, schema)
     wal = path.with_name(path.name + "-wal")
     wal_pending = wal.exists() and wal.stat().st_size > 0
     # while a WAL holds pages, the main file may lag behind its header until the next checkpoint
@@ -129,8 +137,7 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
             conn.execute("PRAGMA synchronous = NORMAL")  # WAL: a commit survives a crash of followtui
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                raise corrupt(path, f"it was written by a newer followtui (schema {version}; this one reads up to "
-                                    f"{SCHEMA_VERSION}); upgrade followtui")  # fmt: skip
+                raise newer(path, version)
             if version < SCHEMA_VERSION:
                 _upgrade(conn)
         except BaseException:
