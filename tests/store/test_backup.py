@@ -58,7 +58,7 @@ def test_a_folder_that_holds_files_is_refused(synced, tmp_path: Path) -> None:
 
 
 def test_backups_taken_while_a_sync_commits_are_each_one_whole_version(synced, tmp_path: Path) -> None:
-    data, sim, world = synced
+    data, _sim, world = synced
     world.advance_days(1)
     sync = subprocess.Popen(
         [sys.executable, "-m", "followtui", "--data-dir", str(data), "sync", "--hydrate", "all"],

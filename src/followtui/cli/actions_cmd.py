@@ -17,25 +17,10 @@ COLUMNS = ["handle", "action", "outcome", "message"]
 
 def _limits():  # type: ignore[no-untyped-def]
     from followtui.cli.tui import load_settings_for
-    from followtui.core.actions import Limits
     from followtui.core.config import data_dir_is_explicit
+    from followtui.core.usecases import limits_for
 
-    settings = load_settings_for(STATE.data_dir, data_dir_is_explicit(STATE.data_dir_option))
-    return Limits(daily_cap=settings.daily_cap, pacing_s=settings.pacing_s)
-
-
-async def _resolve(store, account, provider, refs: list[str]):  # type: ignore[no-untyped-def]
-    """Known accounts by handle or id; others are looked up on the platform by handle."""
-    known = store.profiles(account.platform)
-    by_handle = {p.handle.casefold(): p for p in known.values()}
-    targets = []
-    for ref in refs:
-        name = _name_on(account, ref)
-        profile = known.get(name) or by_handle.get(name.casefold())
-        if profile is None:
-            profile = await provider.lookup_self(name)
-        targets.append(profile)
-    return targets
+    return limits_for(load_settings_for(STATE.data_dir, data_dir_is_explicit(STATE.data_dir_option)))
 
 
 def _name_on(account, ref: str) -> str:  # type: ignore[no-untyped-def]
@@ -51,25 +36,15 @@ def _name_on(account, ref: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def _run(action_name: str, refs: list[str], account_ref: str | None, dry_run: bool, json_output: bool) -> None:
-    from followtui.core.actions import Action, Outcome, run_actions
-    from followtui.core.connect import provider_for
+    from followtui.core.usecases import follow_or_unfollow
 
     store = STATE.store()
     account = account_for_refs(store.accounts(), account_ref, refs)
-    limits = _limits()
-
-    async def go():  # type: ignore[no-untyped-def]
-        provider = provider_for(account, data_dir=store.data_dir)
-        try:
-            targets = await _resolve(store, account, provider, refs)
-            return await run_actions(store, account, provider, Action(action_name), targets, limits=limits,
-                                     dry_run=dry_run, on_result=_say)  # fmt: skip
-        finally:
-            await provider.aclose()
-
-    results = asyncio.run(go())
-    _report(results, json_output)
-    if any(r.outcome in (Outcome.FAILED, Outcome.MISMATCH) for r in results):
+    names = [_name_on(account, ref) for ref in refs]
+    summary = asyncio.run(follow_or_unfollow(store, account, action_name, names, limits=_limits(), dry_run=dry_run,
+                                             on_result=_say))  # fmt: skip
+    _report(summary, json_output)
+    if summary.failed:
         raise typer.Exit(int(ExitCode.NETWORK))
 
 
@@ -78,11 +53,14 @@ def _say(result) -> None:  # type: ignore[no-untyped-def]
     message(f"{result.action.value} {result.profile.handle}: {result.outcome.value}{tail}")
 
 
-def _report(results, json_output: bool) -> None:  # type: ignore[no-untyped-def]
+def _report(summary, json_output: bool) -> None:  # type: ignore[no-untyped-def]
+    """After a batch's lines, its summary on stderr (as the TUI shows it); with --json, every result on stdout."""
+    if len(summary.results) > 1:
+        message(summary.message)
     rows: list[dict[str, Any]] = [
         {"id": r.profile.id, "handle": r.profile.handle, "action": r.action.value, "outcome": r.outcome.value,
          "message": r.message, "at": r.to_doc()["at"], "batch": r.batch}
-        for r in results
+        for r in summary.results
     ]  # fmt: skip
     if json_output:
         emit(rows, COLUMNS, "json", {"results": rows})
@@ -117,26 +95,11 @@ def undo(
     json_output: bool = typer.Option(False, "--json", help="one JSON document on stdout"),
 ) -> None:
     """Reverse the last batch of follows or unfollows."""
-    from followtui.core.actions import last_batch, run_actions, undo_plan
-    from followtui.core.connect import provider_for
+    from followtui.core.usecases import follow_or_unfollow, plan_undo
 
     store = STATE.store()
-    tracked = store.accounts()
-    chosen = find_account(tracked, account) if account else None
-    entries = last_batch(store, chosen)
-    plan = undo_plan(entries)
-    if plan is None:
-        raise UsageError("nothing to undo: the last batch changed nothing (or was itself an undo)")
-    target_account = chosen or next(a for a in tracked if a.key == entries[0]["account"])
-    action, targets = plan
-    limits = _limits()
-
-    async def go():  # type: ignore[no-untyped-def]
-        provider = provider_for(target_account, data_dir=store.data_dir)
-        try:
-            return await run_actions(store, target_account, provider, action, targets, limits=limits,
-                                     dry_run=dry_run, batch=f"undo-{entries[0]['batch']}", on_result=_say)  # fmt: skip
-        finally:
-            await provider.aclose()
-
-    _report(asyncio.run(go()), json_output)
+    chosen = find_account(store.accounts(), account) if account else None
+    plan = plan_undo(store, chosen)
+    summary = asyncio.run(follow_or_unfollow(store, plan.account, plan.action, plan.targets, limits=_limits(),
+                                             dry_run=dry_run, batch=plan.batch, on_result=_say))  # fmt: skip
+    _report(summary, json_output)

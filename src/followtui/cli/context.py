@@ -34,7 +34,9 @@ class State:
     def store(self):  # type: ignore[no-untyped-def]
         from followtui.core.store import Store
 
-        return Store(self.data_dir)
+        store = Store(self.data_dir)
+        store.on_notice = message  # the move from the JSON store, said once on stderr
+        return store
 
 
 STATE = State()

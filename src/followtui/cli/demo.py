@@ -185,9 +185,10 @@ def _require_empty(data_dir: Path) -> None:
 
 async def _build(data_dir: Path, chosen: list[tuple[str, str, str]], urls: list[str], days: int) -> None:
     """Add every demo account, take its baseline, then let the days pass with a sync after each."""
-    from followtui.core.connect import add_account, sync_tracked
+    from followtui.core.connect import add_account
     from followtui.core.store import Store
     from followtui.core.sync import SyncOptions
+    from followtui.core.usecases import sync_accounts
 
     store = Store(data_dir)
     accounts = [
@@ -197,7 +198,8 @@ async def _build(data_dir: Path, chosen: list[tuple[str, str, str]], urls: list[
     options = SyncOptions()  # the profile budget sized as for a real account (auto)
 
     async def sync_all(day: int) -> None:
-        reports = await asyncio.gather(*(sync_tracked(store, account, options) for account in accounts))
+        # each platform is its own simulator process: they sync together; the demo cannot go on past a failure
+        reports = (await sync_accounts(store, accounts, options=options, together=True)).reports()
         if day:
             message(f"day {day}: " + "; ".join(
                 f"{a.platform} +{r.gained} -{r.lost} ({r.gone} gone)" for a, r in zip(accounts, reports, strict=True)

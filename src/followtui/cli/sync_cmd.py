@@ -33,52 +33,48 @@ def sync(
     from followtui.core.changes import change_row
     from followtui.core.codec import iso, report_to_doc
     from followtui.core.sync import SyncOptions
-    from followtui.models import Platform
+    from followtui.core.usecases import AccountSync, sync_accounts
 
     store = STATE.store()
     tracked = store.accounts()
-    chosen = [find_account(tracked, ref) for ref in accounts] if accounts else tracked
-    if not chosen:  # before creating anything: a mistyped --data-dir must not leave an empty store behind
+    named = [find_account(tracked, ref) for ref in accounts] if accounts else None
+    if not (named or tracked):  # before creating anything: a mistyped --data-dir must not leave an empty store behind
         message("no account is tracked yet; add one with: followtui account add PLATFORM HANDLE")
         raise typer.Exit(int(ExitCode.USAGE))
-    store.ensure()
-    offline = {p.value for p in Platform if p.import_only}
-    skipped = [a.label for a in chosen if a.platform in offline]
-    if skipped and accounts:
-        from followtui.core.imports import import_only_message
-
-        first = next(a for a in chosen if a.platform in offline)
-        raise UsageError(f"{first.label} cannot be synced: {import_only_message(first.platform, first.handle)}")
-    if skipped:
-        message(f"skipping import-only {', '.join(skipped)} (update with `followtui import`)")
-    chosen = [a for a in chosen if a.platform not in offline]
     options = SyncOptions(accept_drop=accept_drop, hydrate_budget=_budget(hydrate))
     results: list[dict[str, Any]] = []
-    changes: list[Any] = []
-    worst = ExitCode.OK
-    for account in chosen:
-        try:
-            report = asyncio.run(_sync_one(store, account, options))
-        except Exception as exc:
-            code = exit_code_for(exc)
-            worst = worst if worst != ExitCode.OK else code
-            message(f"{account.label}: failed: {exc}")
-            results.append({"account": account.label, "status": "failed", "error": str(exc), "exit_code": int(code)})
-            continue
-        doc = report_to_doc(report)
-        doc["account"] = account.label
-        doc["changes"] = [change_row(c) for c in report.changes]
+
+    def synced(one: AccountSync) -> None:
+        """Said as each account finishes, so a long run shows its accounts as they come."""
+        label = one.account.label
+        if one.error is not None:
+            code = exit_code_for(one.error)
+            message(f"{label}: failed: {one.error}")
+            results.append({"account": label, "status": "failed", "error": str(one.error), "exit_code": int(code)})
+            return
+        assert one.report is not None
+        doc = report_to_doc(one.report)
+        doc["account"] = label
+        doc["changes"] = [change_row(c) for c in one.report.changes]
         results.append(doc)
-        changes.extend(report.changes)
         if not json_output:
-            sys.stdout.write("\n".join(report_lines(account.label, report)) + "\n")
+            sys.stdout.write("\n".join(report_lines(label, one.report)) + "\n")
             sys.stdout.flush()
+
+    store.ensure()
+    with _progress() as progress:
+        outcome = asyncio.run(sync_accounts(store, named, options=options, progress=progress, on_wait=_on_wait,
+                                            on_synced=synced))  # fmt: skip
+    if outcome.skipped_notice:
+        message(outcome.skipped_notice)
+    failures = outcome.failures
+    worst = exit_code_for(failures[0].error) if failures and failures[0].error else ExitCode.OK
     if not no_notify:
-        _notify(changes)
+        _notify([change for one in outcome.accounts if one.report for change in one.report.changes])
     if json_output:
         document: dict[str, Any] = {"ok": worst == ExitCode.OK, "synced_at": iso(_now()), "accounts": results}
-        if skipped:
-            document["skipped"] = skipped
+        if outcome.skipped:
+            document["skipped"] = [a.label for a in outcome.skipped]
         write_json(document)
     if worst != ExitCode.OK:
         raise typer.Exit(int(worst))
@@ -90,34 +86,28 @@ def _now():  # type: ignore[no-untyped-def]
     return datetime.now(UTC)
 
 
-async def _sync_one(store, account, options):  # type: ignore[no-untyped-def]
-    from followtui.core.connect import sync_tracked
-
-    with _progress(account.label) as progress:
-        return await sync_tracked(store, account, options, progress, on_wait=_on_wait)
-
-
 def _on_wait(seconds: float, reason: str) -> None:
     message(f"waiting {seconds:.0f} s: {reason}")
 
 
-def _progress(label: str) -> AbstractContextManager[Any]:
+def _progress() -> AbstractContextManager[Any]:
     """A Rich progress bar on stderr when it is a terminal; nothing at all under cron or in a pipe."""
     if not sys.stderr.isatty():
         return nullcontext(None)
-    return _TerminalProgress(label)
+    return _TerminalProgress()
 
 
 class _TerminalProgress:
-    def __init__(self, label: str) -> None:
+    """One bar per account and phase ("github:me followers"), for the whole run."""
+
+    def __init__(self) -> None:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         self.progress = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=Console(stderr=True)
         )
-        self.label = label
-        self.tasks: dict[str, Any] = {}
+        self.tasks: dict[tuple[str, str], Any] = {}
 
     def __enter__(self):  # type: ignore[no-untyped-def]
         self.progress.start()
@@ -126,10 +116,11 @@ class _TerminalProgress:
     def __exit__(self, *exc: object) -> None:
         self.progress.stop()
 
-    def __call__(self, name: str, done: int, total: int | None) -> None:
-        task = self.tasks.get(name)
+    def __call__(self, account: Any, name: str, done: int, total: int | None) -> None:
+        key = (account.label, name)
+        task = self.tasks.get(key)
         if task is None:
-            task = self.tasks[name] = self.progress.add_task(f"{self.label} {name}", total=total)
+            task = self.tasks[key] = self.progress.add_task(f"{account.label} {name}", total=total)
         self.progress.update(task, completed=done, total=total)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from followtui.core.codec import iso
 from followtui.core.store import Store
 from followtui.models import Profile, TrackedAccount
-from followtui.providers.base import Provider
+from followtui.providers.base import HasFollowRequests, Provider
 from followtui.providers.errors import AuthError, ProviderError, RateLimitError
 
 
@@ -119,6 +119,15 @@ async def run_actions(
         if on_result is not None:
             on_result(result)
 
+    def fail(profile: Profile, exc: ProviderError) -> None:
+        """The state read or the action failed; bad credentials or the rate limit would fail every other target
+        too, so they stop the batch (the rest are skipped, not tried)."""
+        nonlocal stop_reason, auth_error
+        if isinstance(exc, (AuthError, RateLimitError)):
+            stop_reason = f"not attempted: {exc}"
+            auth_error = exc if isinstance(exc, AuthError) else None
+        record(profile, Outcome.FAILED, str(exc))
+
     for profile in targets:
         if stop_reason:
             record(profile, Outcome.SKIPPED, stop_reason)
@@ -128,13 +137,8 @@ async def run_actions(
             continue
         try:
             already = await _already(provider, action, profile, dry_run=dry_run)
-        except (AuthError, RateLimitError) as exc:
-            stop_reason = f"not attempted: {exc}"
-            auth_error = exc if isinstance(exc, AuthError) else None
-            record(profile, Outcome.FAILED, str(exc))
-            continue
         except ProviderError as exc:
-            record(profile, Outcome.FAILED, str(exc))
+            fail(profile, exc)
             continue
         if already:
             record(profile, Outcome.SKIPPED, ALREADY[action])
@@ -154,13 +158,8 @@ async def run_actions(
                 await provider.unfollow(profile)
             now_following = await provider.is_following(profile)
             requested = action is Action.FOLLOW and not now_following and await _pending(provider, profile)
-        except (AuthError, RateLimitError) as exc:
-            stop_reason = f"not attempted: {exc}"
-            auth_error = exc if isinstance(exc, AuthError) else None
-            record(profile, Outcome.FAILED, str(exc))
-            continue
         except ProviderError as exc:
-            record(profile, Outcome.FAILED, str(exc))
+            fail(profile, exc)
             continue
         cap.count_one()
         wanted = action is Action.FOLLOW
@@ -224,8 +223,7 @@ class _CapCounter:
 
 async def _pending(provider: Provider, profile: Profile) -> bool:
     """A follow request waiting for approval, on platforms that have them."""
-    pending = getattr(provider, "pending_request", None)
-    return bool(pending is not None and await pending(profile))
+    return isinstance(provider, HasFollowRequests) and await provider.pending_request(profile)
 
 
 def last_batch(store: Store, account: TrackedAccount | None = None) -> list[dict[str, Any]]:

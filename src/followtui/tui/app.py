@@ -30,7 +30,7 @@ from followtui.tui.screens.messages import MAX_MESSAGES, LoggedMessage, Messages
 from followtui.tui.themes import initial_theme, load_themes
 from followtui.tui.widgets.status import StatusLine
 
-#: Called in the sync worker before each refresh (the demo lets a simulated day pass there).
+#: Called (in a thread) before each refresh (the demo lets a simulated day pass there).
 BeforeSync = Callable[[], None]
 FILE_POLL_S = 2.0
 
@@ -84,7 +84,7 @@ class FollowApp(App[str | None]):
         )
         self.problems += ui_problems + choice_problems
         self.theme = chosen
-        self._file_times: tuple[int, int] = (0, 0)
+        self._file_times: tuple[object, int] | None = None
         #: Why the app ended on an error (the data folder went away); run_tui raises it.
         self.failure = ""
         self.messages: deque[LoggedMessage] = deque(maxlen=MAX_MESSAGES)
@@ -193,39 +193,32 @@ class FollowApp(App[str | None]):
             keys.append(("1–9", f"toggle preset tags ({presets})", "main.preset_N"))
         self.push_screen(HelpScreen(keys))
 
-    # syncing (runs in a worker thread) -------------------------------------------------------------
+    # syncing (runs in an async worker) ------------------------------------------------------------
 
-    def sync_all(self, progress: SyncProgress) -> list[str]:
+    async def sync_all(self, progress: SyncProgress) -> list[str]:
         """Sync every tracked account but the import-only ones; returns one clear message per failure."""
-        from followtui.core.connect import sync_tracked
-        from followtui.core.imports import is_import_only
+        from followtui.core.usecases import sync_accounts
 
         if self.before_sync is not None:
-            self.before_sync()
-        errors = []
+            await asyncio.to_thread(self.before_sync)  # the demo's day passing is a blocking request
         options = SyncOptions(hydrate_budget=self.settings.hydrate_budget)
-        accounts = self.store.accounts()
-        offline = [a.label for a in accounts if is_import_only(a.platform)]
-        if offline:
-            notice = f"not synced: {', '.join(offline)} (import-only; update with `followtui import`)"
-            self.call_from_thread(self.notify, notice, markup=False, timeout=6)
-        for account in accounts:
-            if is_import_only(account.platform):
-                continue
-            try:
-                asyncio.run(sync_tracked(self.store, account, options, progress))
-            except Exception as exc:
-                errors.append(f"{account.label}: {clean_text(str(exc), 500)}")
-        return errors
+        run = await sync_accounts(
+            self.store, options=options, progress=lambda _account, phase, done, total: progress(phase, done, total)
+        )
+        if run.skipped_notice:
+            self.notify(run.skipped_notice, markup=False, timeout=6)
+        return [f"{one.account.label}: {clean_text(str(one.error), 500)}" for one in run.failures]
 
     # other processes ------------------------------------------------------------------------------
 
     def remember_file_times(self) -> None:
-        self._file_times = (self.store.snapshots.mtime_ns(), self.store.annotation_file.mtime_ns())
+        self._file_times = (self.store.history_version(), self.store.annotation_file.mtime_ns())
 
     def wrote_annotations(self, before_ns: int) -> None:
         """Our own tag write needs no reload; a sync or a tag another process committed since the last look
         still does, so only the annotation file's time moves, and only if nobody else wrote it first."""
+        if self._file_times is None:
+            return
         snapshots_ns, annotations_ns = self._file_times
         if before_ns == annotations_ns:
             self._file_times = (snapshots_ns, self.store.annotation_file.mtime_ns())
@@ -237,8 +230,8 @@ class FollowApp(App[str | None]):
         screen = self.screen
         if not isinstance(screen, MainScreen) or screen.syncing:
             return
-        now = (self.store.snapshots.mtime_ns(), self.store.annotation_file.mtime_ns())
-        if now != self._file_times and self._file_times != (0, 0):
+        now = (self.store.history_version(), self.store.annotation_file.mtime_ns())
+        if now != self._file_times and self._file_times is not None:
             self._file_times = now
             screen.reload()
 

@@ -68,16 +68,14 @@ class FirstRunScreen(Screen[None]):
             return
         self.add_account(*parts)
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
-    def add_account(self, platform: str, handle: str, server: str = "") -> None:
-        import asyncio
-
+    @work(exclusive=True, exit_on_error=False)
+    async def add_account(self, platform: str, handle: str, server: str = "") -> None:
         from followtui.core.connect import add_account
 
         app: FollowApp = self.app  # type: ignore[assignment]
         try:
-            account = asyncio.run(add_account(app.store, platform, handle, server=server))
+            account = await add_account(app.store, platform, handle, server=server)
         except Exception as exc:
-            self.app.call_from_thread(self.notify, clean_text(str(exc), 500), severity="error", markup=False)
+            self.notify(clean_text(str(exc), 500), severity="error", markup=False)
             return
-        self.app.call_from_thread(app.open_main, f"tracking {account.label}; press r to take the first snapshot")
+        app.open_main(f"tracking {account.label}; press r to take the first snapshot")

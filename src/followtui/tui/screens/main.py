@@ -21,17 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Tab, Tabs
 
 from followtui.core.analysis import PANES
-from followtui.core.export import (
-    ROW_FIELDS,
-    TRICKSTER_FIELDS,
-    VERDICT_FIELDS,
-    export_target,
-    profile_row,
-    to_csv,
-    to_json,
-    write_export,
-)
-from followtui.models import Annotation
+from followtui.models import Annotation, Profile
 from followtui.sanitize import clean_text
 from followtui.tui.data import NARROW_TAB_PADDING, TAB_PADDING, ScreenData
 from followtui.tui.rows import COLUMNS, TRICKSTER_COLUMNS, AccountRow, Column
@@ -462,19 +452,15 @@ class MainScreen(Screen[None]):
         )
 
     def export_to(self, target: str | None) -> None:
+        from followtui.core.usecases import export_view
+
         if not target or self.screen_data is None:
             return
-        path = export_target(target, self.follow_app.exports_dir)
-        rows = [profile_row(r.profile, r.annotation, r.trickster, r.verdict) for r in self.table.visible_rows]
-        fields = [*(TRICKSTER_FIELDS if self.pane == "tricksters" else ROW_FIELDS), *VERDICT_FIELDS]
-        if path.suffix.lower() == ".json":
-            text = to_json({"account": self.screen_data.account.label, "pane": self.pane, "rows": rows})
-        else:
-            text = to_csv(rows, fields)
+        app, rows = self.follow_app, list(self.table.visible_rows)
         try:
-            write_export(path, text, self.follow_app.exports_dir)
+            path = export_view(app.settings, app.store.data_dir, self.screen_data.account, self.pane, rows, target)
         except OSError as exc:
-            self.notify(f"could not write {path}: {exc.strerror or exc}", severity="error", markup=False)
+            self.notify(f"could not write {exc.filename}: {exc.strerror or exc}", severity="error", markup=False)
             return
         self.notify(f"exported {len(rows):,} rows to {path}", markup=False)
 
@@ -499,63 +485,42 @@ class MainScreen(Screen[None]):
     def action_undo(self) -> None:
         """Reverse this account's last batch (as `followtui undo`), after a confirmation: a mistaken
         unfollow is one key away from being put right, and the demo shows the whole round trip."""
-        from followtui.core.actions import last_batch, undo_plan
+        from followtui.core.errors import UsageError
+        from followtui.core.usecases import plan_undo
 
         if self.screen_data is None:
             return
-        entries = last_batch(self.follow_app.store, self.screen_data.account)
-        plan = undo_plan(entries)
-        if plan is None:
-            self.notify("nothing to undo: the last batch changed nothing (or was itself an undo)", severity="warning")
+        try:
+            plan = plan_undo(self.follow_app.store, self.screen_data.account)
+        except UsageError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
             return
-        action, profiles = plan
-        who = profiles[0].handle if len(profiles) == 1 else f"{len(profiles)} accounts"
+        action, who = plan.action.value, plan.who
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.query_one(StatusLine).set_text(f"undo: {action.value}ing {who}…")
-                self.run_actions(action.value, profiles, batch=f"undo-{entries[0]['batch']}")
+                self.query_one(StatusLine).set_text(f"undo: {action}ing {who}…")
+                self.run_actions(action, list(plan.targets), batch=plan.batch)
 
-        self.app.push_screen(Confirm(f"Undo: {action.value} {who} on {self.screen_data.account.label}?"), answered)
+        self.app.push_screen(Confirm(f"Undo: {action} {who} on {plan.account.label}?"), answered)
 
-    @work(thread=True, exclusive=True, group="actions", exit_on_error=False)
-    def run_actions(self, action: str, profiles: list, batch: str | None = None) -> None:  # type: ignore[type-arg]
-        import asyncio
-
-        from followtui.core.actions import Action, Limits, Outcome, run_actions
-        from followtui.core.connect import provider_for
+    @work(exclusive=True, group="actions", exit_on_error=False)
+    async def run_actions(self, action: str, profiles: list[Profile], batch: str | None = None) -> None:
+        from followtui.core.usecases import follow_or_unfollow, limits_for
 
         app = self.follow_app
         assert self.screen_data is not None
-        account = self.screen_data.account
-        limits = Limits(daily_cap=app.settings.daily_cap, pacing_s=app.settings.pacing_s)
-
-        async def go():  # type: ignore[no-untyped-def]
-            provider = provider_for(account, data_dir=app.store.data_dir)
-            try:
-                return await run_actions(app.store, account, provider, Action(action), profiles, limits=limits,
-                                         batch=batch)  # fmt: skip
-            finally:
-                await provider.aclose()
-
         try:
-            results = asyncio.run(go())
+            summary = await follow_or_unfollow(app.store, self.screen_data.account, action, profiles,
+                                               limits=limits_for(app.settings), batch=batch)  # fmt: skip
         except Exception as exc:
-            self.app.call_from_thread(
-                self.notify, clean_text(str(exc), 500), severity="error", markup=False, timeout=10
-            )
-            self.app.call_from_thread(self.reload)
+            self.notify(clean_text(str(exc), 500), severity="error", markup=False, timeout=10)
+            self.reload()
             return
-        counts: dict[str, int] = {}
-        for result in results:
-            counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
-        summary = ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
-        problems = [f"{r.profile.handle}: {r.message}" for r in results if r.outcome is not Outcome.DONE and r.message]
-        text = f"{action}: {summary}" + (f" — {'; '.join(problems[:3])}" if problems else "")
-        severity = "information" if counts.get("done") == len(results) else "warning"
-        self.app.call_from_thread(self.notify, text, severity=severity, markup=False, timeout=8)
-        self.app.call_from_thread(self.table.clear_marks)
-        self.app.call_from_thread(self.reload)
+        self.notify(summary.message, severity="information" if summary.all_done else "warning", markup=False,
+                    timeout=8)  # fmt: skip
+        self.table.clear_marks()
+        self.reload()
 
     def action_refresh(self) -> None:
         if self.syncing:
@@ -565,18 +530,17 @@ class MainScreen(Screen[None]):
         self.query_one(StatusLine).set_text("syncing…")
         self.run_sync()
 
-    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
-    def run_sync(self) -> None:
-        app = self.follow_app
+    @work(exclusive=True, group="sync", exit_on_error=False)
+    async def run_sync(self) -> None:
         errors: list[str] = []
         try:
 
             def progress(phase: str, done: int, total: int | None) -> None:
                 self.post_message(SyncUpdate(phase, done, total))
 
-            errors = app.sync_all(progress)
+            errors = await self.follow_app.sync_all(progress)
         finally:
-            self.app.call_from_thread(self.sync_finished, errors)
+            self.sync_finished(errors)
 
     def sync_finished(self, errors: list[str]) -> None:
         self.syncing = False
