@@ -15,6 +15,7 @@ demo: $(BIN)/followtui
 	$(BIN)/followtui demo
 
 test: $(BIN)/followtui
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 # Against Bluesky's own server software (PDS + AppView, on loopback); installs Postgres, Redis, Node 22 and

@@ -1,4 +1,6 @@
-"""The layer walls hold: headless code never imports Textual, and `--help` imports neither Textual nor httpx."""
+"""The layer walls hold at run time: headless code never loads Textual, `--help` loads neither Textual nor httpx,
+and the simulator and the models load nothing of ours. The same walls are import-linter contracts in
+pyproject.toml ([tool.importlinter], run by `make test`), which also see imports made inside functions."""
 
 import subprocess
 import sys
@@ -38,6 +40,16 @@ def test_help_imports_neither_textual_nor_httpx():
     assert not {m for m in loaded if m.split(".")[0] in ("textual", "httpx")}
 
 
-def test_simulator_shares_no_code_with_providers():
+def _ours(loaded: set[str], *, but: str) -> set[str]:
+    """Modules of followtui loaded, other than the package itself and `but` (with its submodules)."""
+    return {m for m in loaded if m.startswith("followtui.") and m != but and not m.startswith(but + ".")}
+
+
+def test_simulator_shares_no_code_with_the_app():
     loaded = _modules_after("import followtui.simulator, followtui.simulator.server")
-    assert not {m for m in loaded if m.startswith(("followtui.providers", "followtui.core"))}
+    assert not _ours(loaded, but="followtui.simulator")
+
+
+def test_models_load_nothing_of_ours():
+    loaded = _modules_after("import followtui.models")
+    assert not _ours(loaded, but="followtui.models")

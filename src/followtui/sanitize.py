@@ -58,6 +58,14 @@ def clean_text(value: object, limit: int = MAX_NAME, *, multiline: bool = False)
     return text.strip()
 
 
+def clean_url(value: object) -> str:
+    """A web address as safe text; empty unless it is a plain http(s) URL (no `javascript:`, no spaces)."""
+    url = clean_text(value, MAX_URL)
+    if not url.startswith(("https://", "http://")) or not url.isprintable() or " " in url:
+        return ""
+    return url
+
+
 def clean_int(value: object, *, maximum: int = 10**12) -> int | None:
     """A non-negative count, or None when the value is missing, wrong-typed or absurd."""
     if isinstance(value, bool) or not isinstance(value, int):

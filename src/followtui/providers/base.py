@@ -43,9 +43,8 @@ class Provider(Protocol):
     async def is_following(self, target: Profile) -> bool:
         """Whether the signed-in user follows `target` now (used to verify an action).
 
-        A platform with follow requests (Mastodon's locked accounts) also has `pending_request(target)`, and
-        one whose own posts are cheap to list (Bluesky, Mastodon) has `own_post_times(account, since)`: when the
-        account posted, newest first, back to `since` (what history lines gains and losses up against).
+        What only some platforms can do is a Protocol of its own below (`HasFollowRequests`, `ListsOwnPosts`,
+        `ReportsQuota`, `ReadsInteractions`, `ReadsActivity`): callers check with isinstance.
         """
 
     def server_time(self) -> datetime | None:
@@ -75,3 +74,28 @@ class ReadsActivity(Protocol):
     async def lookup_with_activity(self, ids: Sequence[str], budget: int) -> dict[str, Profile | GoneAccount]:
         """`lookup`, with `last_active_at` and `posts_per_day` set from each account's newest acts, within
         `budget` requests in all (so fewer accounts than `lookup` would cover, each of them complete)."""
+
+
+@runtime_checkable
+class HasFollowRequests(Protocol):
+    """A platform where following a locked account sends a request it must approve (Mastodon)."""
+
+    async def pending_request(self, target: Profile) -> bool:
+        """Whether a follow of `target` waits for its approval; an unfollow withdraws it."""
+
+
+@runtime_checkable
+class ListsOwnPosts(Protocol):
+    """A platform whose own posts are cheap to list (Bluesky, Mastodon): what history lines gains and losses
+    up against."""
+
+    async def own_post_times(self, account: Profile, since: datetime) -> list[datetime]:
+        """When `account` posted, newest first, back to `since` (reposts and boosts left out)."""
+
+
+@runtime_checkable
+class ReportsQuota(Protocol):
+    """A platform that states the requests left in its rate-limit window (GitHub, Mastodon)."""
+
+    def quota_left(self) -> int | None:
+        """Requests left in the current window, when the server said so and it has not reset since."""

@@ -9,16 +9,26 @@ or even empty while a cursor is present, so their size proves nothing.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 import httpx
 import orjson
 
 from followtui.models import FollowList, GoneAccount, GoneReason, Interaction, Profile
+from followtui.providers._common import (
+    BaseProvider,
+    WireOptions,
+    bare_handle,
+    bare_secret,
+    check_between,
+    distinct_ids,
+    run_all,
+    server_url,
+)
 from followtui.providers.activity import Activity, activity_of, with_activity
 from followtui.providers.base import Progress
 from followtui.providers.errors import (
@@ -29,19 +39,11 @@ from followtui.providers.errors import (
     ProviderError,
     RateLimitError,
 )
-from followtui.providers.http import (
-    BLUESKY_RATE_LIMIT,
-    DEFAULT_MAX_WAIT_S,
-    DEFAULT_TIMEOUT_S,
-    HttpClient,
-    OnWait,
-    RetryPolicy,
-    Sleep,
-    abandon,
-    gather_all,
-    make_client,
-)
-from followtui.sanitize import MAX_BIO, MAX_HANDLE, MAX_NAME, MAX_URL, clean_id, clean_int, clean_text, clean_time
+from followtui.providers.http import BLUESKY_RATE_LIMIT, HttpClient, Sleep, abandon
+from followtui.sanitize import MAX_BIO, MAX_HANDLE, MAX_NAME, clean_id, clean_int, clean_text, clean_time, clean_url
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 DEFAULT_APPVIEW = "https://public.api.bsky.app"
 DEFAULT_PDS = "https://bsky.social"
@@ -66,17 +68,11 @@ _NOT_FOUND_WORDS = ("profile not found", "actor not found", "unable to resolve",
 MAX_LABELS = 32
 MAX_LABEL = 128  # the lexicon's bound on `val`
 
-T = TypeVar("T")
-
 
 def xrpc_base_for(server: str | None, default: str = DEFAULT_APPVIEW) -> str:
     """The XRPC host for what a user typed: nothing means the public AppView; a bare host gets https."""
-    if not server or not server.strip():
-        return default
-    server = server.strip().rstrip("/").removesuffix("/xrpc")
-    if "://" not in server:
-        server = "https://" + server
-    return server
+    base = server_url(server)
+    return default if base is None else base.removesuffix("/xrpc")
 
 
 class XrpcError(ApiError):
@@ -97,10 +93,12 @@ class _Session:
     refresh_jwt: str = field(repr=False)
 
 
-class BlueskyProvider:
+class BlueskyProvider(BaseProvider):
     """The Provider contract for Bluesky and any AT Protocol AppView/PDS."""
 
     platform = "bluesky"
+    platform_name = "Bluesky"
+    rate_limit_headers = BLUESKY_RATE_LIMIT
 
     def __init__(
         self,
@@ -111,50 +109,26 @@ class BlueskyProvider:
         pds: str | None = None,
         per_page: int = MAX_LIMIT,
         batch_size: int = MAX_ACTORS,
-        concurrency: int = 8,
-        retry: RetryPolicy | None = None,
-        max_wait_s: float = DEFAULT_MAX_WAIT_S,
-        timeout_s: float = DEFAULT_TIMEOUT_S,
-        on_wait: OnWait | None = None,
-        client: httpx.AsyncClient | None = None,
-        sleep: Sleep | None = None,
-        clock: Callable[[], float] | None = None,
+        **options: Unpack[WireOptions],
     ) -> None:
-        if not 1 <= per_page <= MAX_LIMIT:
-            raise ValueError(f"per_page must be between 1 and {MAX_LIMIT}")
-        if not 1 <= batch_size <= MAX_ACTORS:
-            raise ValueError(f"batch_size must be between 1 and {MAX_ACTORS}")
-        if concurrency < 1:
-            raise ValueError("concurrency must be at least 1")
+        check_between("batch_size", batch_size, MAX_ACTORS)
+        super().__init__(per_page=per_page, max_per_page=MAX_LIMIT, **options)
         read_base = xrpc_base_for(server)
         pds_base = xrpc_base_for(pds, read_base if server and server.strip() else DEFAULT_PDS)
-        self.per_page = per_page
         self.batch_size = batch_size
-        self.concurrency = concurrency
-        self._password = (app_password or "").strip() or None
-        self._identifier = (identifier or "").strip().removeprefix("@") or None
+        self._password = bare_secret(app_password)
+        self._identifier = bare_handle(identifier or "") or None
         self._session: _Session | None = None
         self._session_lock = asyncio.Lock()
-        self._sleep: Sleep = sleep or asyncio.sleep
+        self._sleep: Sleep = options.get("sleep") or asyncio.sleep
         #: subject DID -> whether our last write made us follow it (what is_following waits to see indexed)
         self._wrote: dict[str, bool] = {}
-        self._owns_client = client is None
-        self._client = client or make_client(timeout_s=timeout_s, max_connections=2 * concurrency + 4)
-        common: dict[str, Any] = {
-            "platform_name": "Bluesky",
-            "headers": {"Accept": "application/json"},
-            "secrets": (self._password,) if self._password else (),
-            "retry": retry,
-            "max_wait_s": max_wait_s,
-            "on_wait": on_wait,
-            "client": self._client,
-            "rate_limit_headers": BLUESKY_RATE_LIMIT,
-            "sleep": sleep,
-            "clock": clock,
-        }
-        self._read = HttpClient(read_base, **common)
+        # Reads go to the AppView, writes to the PDS: one server when they are the same.
+        headers = {"Accept": "application/json"}
+        secrets = (self._password,) if self._password else ()
+        self._read = self._server(read_base, headers, secrets=secrets)
         same = httpx.URL(read_base) == httpx.URL(pds_base)
-        self._pds = self._read if same else HttpClient(pds_base, **common)
+        self._pds = self._read if same else self._server(pds_base, headers, secrets=secrets)
 
     def __repr__(self) -> str:
         return (
@@ -164,20 +138,8 @@ class BlueskyProvider:
 
     # -- Provider --------------------------------------------------------------------------------------
 
-    @property
-    def requests_made(self) -> int:
-        made = self._read.requests_made
-        return made if self._pds is self._read else made + self._pds.requests_made
-
-    def server_time(self) -> datetime | None:
-        return self._read.server_time() or self._pds.server_time()
-
-    async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
-
     async def lookup_self(self, handle: str) -> Profile:
-        actor = handle.strip().removeprefix("@")
+        actor = bare_handle(handle)
         if not actor:
             raise NotFoundError("no Bluesky account named ''")
         if self._identifier is None and not actor.startswith("did:"):
@@ -201,7 +163,7 @@ class BlueskyProvider:
         covers one request per id but not the batches plus a lookup per id, goes straight to single lookups:
         that costs no more and classifies everything. A rate limit after some answers arrived returns those.
         """
-        wanted = list(dict.fromkeys(i for i in ids if i))
+        wanted = distinct_ids(ids)
         budget = max(0, budget)
         results: dict[str, Profile | GoneAccount] = {}
         if not wanted or not budget:
@@ -233,13 +195,13 @@ class BlueskyProvider:
                         results[actor] = found
 
         if singles_only:
-            await gather_all([single(actor) for actor in wanted[:budget]])
+            await run_all([single(actor) for actor in wanted[:budget]])
         else:
             sent = batches[:budget]
-            await gather_all([batch(chunk) for chunk in sent])
+            await run_all([batch(chunk) for chunk in sent])
             missing = [actor for chunk in sent for actor in chunk if actor not in results]
             if not stopped:
-                await gather_all([single(actor) for actor in missing[: budget - len(sent)]])
+                await run_all([single(actor) for actor in missing[: budget - len(sent)]])
         if stopped and not results:
             raise stopped[0]
         return results
@@ -252,7 +214,7 @@ class BlueskyProvider:
         in the same order, with what the profiles left (classifying a gone actor costs one). A budget too small
         for a single feed buys profiles alone.
         """
-        wanted = list(dict.fromkeys(i for i in ids if i))
+        wanted = distinct_ids(ids)
         budget = max(0, budget)
         taken = wanted[: _fully_hydrated(len(wanted), budget, self.batch_size)]
         before = self.requests_made
@@ -280,7 +242,7 @@ class BlueskyProvider:
                 except (ApiError, NotFoundError, AuthError):
                     pass
 
-        await gather_all([read(actor, profile) for actor, profile in profiles])
+        await run_all([read(actor, profile) for actor, profile in profiles])
         return out
 
     async def _feed_activity(self, profile: Profile) -> Activity:
@@ -288,8 +250,7 @@ class BlueskyProvider:
         its followers see of it); without a cursor the page is its whole feed, back to the account's creation."""
         data = await self._get("app.bsky.feed.getAuthorFeed", {"actor": profile.id, "limit": FEED_PAGE})
         times = [at for at, _ in _feed_entries(data, profile.id)]
-        now = self.server_time() or datetime.now(UTC)
-        return activity_of(times, now, more=data.get("cursor") is not None, since=profile.created_at)
+        return activity_of(times, self.now(), more=data.get("cursor") is not None, since=profile.created_at)
 
     # -- follow actions (need an app password) --------------------------------------------------------
 
@@ -382,7 +343,7 @@ class BlueskyProvider:
         """Follow records name DIDs: a target known only by handle is resolved first."""
         if target.id.startswith("did:"):
             return target.id
-        handle = target.handle.strip().removeprefix("@")
+        handle = bare_handle(target.handle)
         try:
             data = await self._get("com.atproto.identity.resolveHandle", {"handle": handle})
         except XrpcError as exc:
@@ -515,14 +476,9 @@ class BlueskyProvider:
     def _profile(self, item: Any, where: str, *, detailed: bool) -> Profile:
         """A profileView (list pages: no counts) or profileViewDetailed; a bad entry is an ApiError, never
         skipped (a skipped follower would be reported as an unfollow)."""
-        if not isinstance(item, dict):
-            raise ApiError(f"Bluesky sent an entry that is not an account in {where}")
-        did = clean_id(item.get("did"))
-        handle = clean_text(item.get("handle"), MAX_HANDLE)
-        if did is None or not handle or " " in handle:
-            raise ApiError(f"Bluesky sent an account without a valid DID or handle in {where}")
-        avatar = _clean_url(item.get("avatar"))
-        values = _label_values(item.get("labels"), self.server_time() or datetime.now(UTC))
+        did, handle = self._identity(item, where, ("did", "handle"), "DID or handle")
+        avatar = clean_url(item.get("avatar"))
+        values = _label_values(item.get("labels"), self.now())
         profile_key = handle if handle != "handle.invalid" else did
         return Profile(
             id=did,
@@ -534,10 +490,10 @@ class BlueskyProvider:
             followers_count=clean_int(item.get("followersCount")) if detailed else None,
             following_count=clean_int(item.get("followsCount")) if detailed else None,
             posts_count=clean_int(item.get("postsCount")) if detailed else None,
-            created_at=_parse_time(item.get("createdAt")),
+            created_at=clean_time(item.get("createdAt")),
             bot=True if "bot" in values else None,
             default_avatar=not avatar,
-            hydrated_at=(self.server_time() or datetime.now(UTC)) if detailed else None,
+            hydrated_at=self.now() if detailed else None,
             labels=tuple(v for v in values if v != "bot"),  # the `bot` self-label is Profile.bot
         )
 
@@ -755,14 +711,14 @@ def _feed_entry(item: dict[str, Any], actor: str) -> tuple[datetime, bool] | Non
         if not isinstance(reason, dict) or reason.get("$type") != REPOST_REASON:
             return None  # a pin, or a reason we do not know
         by = reason.get("by")
-        at = _parse_time(reason.get("indexedAt"))
+        at = clean_time(reason.get("indexedAt"))
         return (at, True) if at is not None and isinstance(by, dict) and by.get("did") == actor else None
     post = item.get("post")
     if not isinstance(post, dict) or _split_at_uri(post.get("uri"))[0] != actor:
         return None
     record = post.get("record")
-    created = _parse_time(record.get("createdAt") if isinstance(record, dict) else None)
-    times = [t for t in (created, _parse_time(post.get("indexedAt"))) if t is not None]
+    created = clean_time(record.get("createdAt") if isinstance(record, dict) else None)
+    times = [t for t in (created, clean_time(post.get("indexedAt"))) if t is not None]
     return (min(times), False) if times else None
 
 
@@ -799,7 +755,7 @@ def _label_values(labels: object, now: datetime) -> tuple[str, ...]:
         if label.get("neg") is True:  # a negation withdraws the same label
             out.pop(val, None)
             continue
-        expires = _parse_time(label.get("exp"))
+        expires = clean_time(label.get("exp"))
         if expires is None or expires > now:
             out[val] = None
     return tuple(out)[:MAX_LABELS]
@@ -807,15 +763,3 @@ def _label_values(labels: object, now: datetime) -> tuple[str, ...]:
 
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _clean_url(value: object) -> str:
-    url = clean_text(value, MAX_URL)
-    if not url.startswith(("https://", "http://")) or not url.isprintable() or " " in url:
-        return ""
-    return url
-
-
-def _parse_time(value: object) -> datetime | None:
-    """An ISO-8601 time (or a bare date) as aware UTC, or None when missing or malformed."""
-    return clean_time(value)

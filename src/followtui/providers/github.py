@@ -8,34 +8,38 @@ accounted for (full pages up to a last page with no `next`); anything else is an
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
 
 from followtui.models import FollowList, GoneAccount, GoneReason, Interaction, Profile
+from followtui.providers._common import (
+    BaseProvider,
+    WireOptions,
+    bare_handle,
+    bare_secret,
+    canonical,
+    distinct_ids,
+    path_segment,
+    run_all,
+    server_url,
+)
 from followtui.providers.activity import Activity, activity_of, with_activity
 from followtui.providers.base import Progress
 from followtui.providers.errors import (
     ApiError,
-    AuthError,
     IncompleteListError,
     NotFoundError,
     RateLimitError,
 )
-from followtui.providers.http import (
-    DEFAULT_MAX_WAIT_S,
-    DEFAULT_TIMEOUT_S,
-    GITHUB_RATE_LIMIT,
-    HttpClient,
-    JsonResponse,
-    OnWait,
-    RetryPolicy,
-    Sleep,
-)
-from followtui.sanitize import MAX_BIO, MAX_HANDLE, MAX_NAME, MAX_URL, clean_id, clean_int, clean_text, clean_time
+from followtui.providers.http import GITHUB_RATE_LIMIT, HttpClient, JsonResponse
+from followtui.sanitize import MAX_BIO, MAX_HANDLE, MAX_NAME, clean_int, clean_text, clean_time, clean_url
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 DEFAULT_API = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -51,28 +55,26 @@ TOKEN_HINT = (
     "with --token-env."
 )
 
-T = TypeVar("T")
-
 
 def api_base_for(server: str | None) -> str:
     """The REST base URL for what a user typed: nothing or github.com means api.github.com.
 
     GitHub Enterprise users give the API root themselves (https://host/api/v3).
     """
-    if not server or not server.strip():
-        return DEFAULT_API
-    server = server.strip().rstrip("/")
-    if "://" not in server:
-        server = "https://" + server
-    if httpx.URL(server).host in ("github.com", "www.github.com"):
+    server = server_url(server)
+    if server is None or httpx.URL(server).host in ("github.com", "www.github.com"):
         return DEFAULT_API
     return server
 
 
-class GitHubProvider:
+class GitHubProvider(BaseProvider):
     """The Provider contract for GitHub and GitHub Enterprise (REST API version 2022-11-28)."""
 
     platform = "github"
+    platform_name = "GitHub"
+    rate_limit_headers = GITHUB_RATE_LIMIT
+    spaced_handles_refused = False
+    token_needed = "GitHub needs a token to {what}: add one with --token-env (scope user:follow)"
 
     def __init__(
         self,
@@ -80,70 +82,28 @@ class GitHubProvider:
         token: str | None = None,
         *,
         per_page: int = MAX_PER_PAGE,
-        concurrency: int = 8,
-        retry: RetryPolicy | None = None,
-        max_wait_s: float = DEFAULT_MAX_WAIT_S,
-        timeout_s: float = DEFAULT_TIMEOUT_S,
-        on_wait: OnWait | None = None,
-        client: httpx.AsyncClient | None = None,
-        sleep: Sleep | None = None,
-        clock: Callable[[], float] | None = None,
+        **options: Unpack[WireOptions],
     ) -> None:
-        if not 1 <= per_page <= MAX_PER_PAGE:
-            raise ValueError(f"per_page must be between 1 and {MAX_PER_PAGE}")
-        if concurrency < 1:
-            raise ValueError("concurrency must be at least 1")
-        token = (token or "").strip() or None
-        self.per_page = per_page
-        self.concurrency = concurrency
-        self._has_token = token is not None
+        super().__init__(per_page=per_page, max_per_page=MAX_PER_PAGE, **options)
         headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION}
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
-        self._http = HttpClient(
-            base_url,
-            platform_name="GitHub",
-            headers=headers,
-            secrets=(token,) if token else (),
-            retry=retry,
-            max_wait_s=max_wait_s,
-            timeout_s=timeout_s,
-            # followers and following are fetched at once, each with `concurrency` pages in flight.
-            max_connections=2 * concurrency + 4,
-            on_wait=on_wait,
-            client=client,
-            rate_limit_headers=GITHUB_RATE_LIMIT,
-            rate_limit_hint="" if token else TOKEN_HINT,
-            sleep=sleep,
-            clock=clock,
-        )
-
-    def __repr__(self) -> str:
-        return f"GitHubProvider({str(self._http.base_url)!r}, token={'set' if self._has_token else 'none'})"
+        self._http = self._server(base_url, headers, token=bare_secret(token), token_hint=TOKEN_HINT)
 
     # -- Provider --------------------------------------------------------------------------------------
-
-    @property
-    def requests_made(self) -> int:
-        return self._http.requests_made
-
-    def server_time(self) -> datetime | None:
-        return self._http.server_time()
 
     @property
     def http(self) -> HttpClient:
         """The shared HTTP client (rate-limit state, quota left), for reports."""
         return self._http
 
-    async def aclose(self) -> None:
-        await self._http.aclose()
+    def quota_left(self) -> int | None:
+        return self._http.quota_left()
 
     async def lookup_self(self, handle: str) -> Profile:
-        login = handle.strip().removeprefix("@")
+        login = bare_handle(handle)
         if not login:
             raise NotFoundError("no GitHub user named ''")
         try:
-            answer = await self._http.get_json(f"/users/{_q(login)}")
+            answer = await self._http.get_json(f"/users/{path_segment(login)}")
         except NotFoundError:
             raise NotFoundError(f"no GitHub user named {clean_text(login, MAX_HANDLE)!r}") from None
         return self._full_profile(answer.data, f"the user {clean_text(login, MAX_HANDLE)!r}")
@@ -161,31 +121,7 @@ class GitHubProvider:
         some profiles arrived, those are returned and the rest are simply absent (as with a spent budget);
         if it stops us before any arrived, the RateLimitError is raised.
         """
-        wanted = list(dict.fromkeys(i for i in ids if i))[: max(0, budget)]
-        quota = self._http.quota_left()
-        if quota is not None:
-            # With nothing left, still send one: the rate-limit handling then waits or explains.
-            wanted = wanted[: max(quota, 1)]
-        results: dict[str, Profile | GoneAccount] = {}
-        if not wanted:
-            return results
-        queue = iter(wanted)
-        stopped: list[RateLimitError] = []
-
-        async def worker() -> None:
-            for account_id in queue:
-                if stopped:
-                    return
-                try:
-                    results[account_id] = await self._lookup_one(account_id)
-                except RateLimitError as exc:
-                    stopped.append(exc)
-                    return
-
-        await gather_all([worker for _ in range(min(self.concurrency, len(wanted)))])
-        if stopped and not results:
-            raise stopped[0]
-        return results
+        return await self._lookup_each(distinct_ids(ids)[: self._capped_budget(budget)], self._lookup_one)
 
     async def lookup_with_activity(self, ids: Sequence[str], budget: int) -> dict[str, Profile | GoneAccount]:
         """`lookup`, with each hydrated account's recent public activity (`last_active_at`, `posts_per_day`)
@@ -198,7 +134,7 @@ class GitHubProvider:
         hydrated without its activity would wait until it is stale to get it. The budget is capped by the quota
         left, as in `lookup`, and again after every round; a rate limit keeps what arrived.
         """
-        wanted = list(dict.fromkeys(i for i in ids if i))
+        wanted = distinct_ids(ids)
         left = self._capped_budget(budget)
         results: dict[str, Profile | GoneAccount] = {}
         stopped: list[RateLimitError] = []
@@ -221,24 +157,21 @@ class GitHubProvider:
         semaphore = asyncio.Semaphore(self.concurrency)
         sent = 0
 
-        def one(index: int, account_id: str) -> Callable[[], Awaitable[None]]:
-            async def run() -> None:
-                nonlocal sent
-                async with semaphore:
-                    try:
-                        if stopped:
-                            return
+        async def one(index: int, account_id: str) -> None:
+            nonlocal sent
+            async with semaphore:
+                try:
+                    if stopped:
+                        return
+                    sent += 1
+                    found = results[account_id] = await self._lookup_one(account_id)
+                    if isinstance(found, Profile) and index < events and not stopped:
                         sent += 1
-                        found = results[account_id] = await self._lookup_one(account_id)
-                        if isinstance(found, Profile) and index < events and not stopped:
-                            sent += 1
-                            results[account_id] = await self._with_events(found)
-                    except RateLimitError as exc:
-                        stopped.append(exc)
+                        results[account_id] = await self._with_events(found)
+                except RateLimitError as exc:
+                    stopped.append(exc)
 
-            return run
-
-        await gather_all([one(index, account_id) for index, account_id in enumerate(batch)])
+        await run_all([one(index, account_id) for index, account_id in enumerate(batch)])
         return sent
 
     def _capped_budget(self, budget: int) -> int:
@@ -253,12 +186,11 @@ class GitHubProvider:
         user vanished meanwhile, or the answer is unusable): activity is a nicety, the profile is not."""
         try:
             answer = await self._http.get_json(
-                f"/users/{_q(profile.handle)}/events/public", params={"per_page": EVENTS_PER_PAGE}
+                f"/users/{path_segment(profile.handle)}/events/public", params={"per_page": EVENTS_PER_PAGE}
             )
         except (NotFoundError, ApiError):
             return profile
-        now = self.server_time() or datetime.now(UTC)
-        return with_activity(profile, _event_activity(answer, now, profile.created_at))
+        return with_activity(profile, _event_activity(answer, self.now(), profile.created_at))
 
     # -- follow actions (need a token) -----------------------------------------------------------------
 
@@ -273,7 +205,7 @@ class GitHubProvider:
     async def is_following(self, target: Profile) -> bool:
         """Whether the token's user follows `target` (204 yes, 404 no)."""
         self._need_token("check whom you follow")
-        path = f"/user/following/{_q(target.handle)}"
+        path = f"/user/following/{path_segment(target.handle)}"
         answer = await self._http.request("GET", path, expect_json=False, accept=(404,))
         return answer.status != 404
 
@@ -287,13 +219,9 @@ class GitHubProvider:
 
     async def _action(self, method: str, login: str) -> None:
         try:
-            await self._http.request(method, f"/user/following/{_q(login)}", content=b"", expect_json=False)
+            await self._http.request(method, f"/user/following/{path_segment(login)}", content=b"", expect_json=False)
         except NotFoundError:
             raise NotFoundError(f"no GitHub user named {clean_text(login, MAX_HANDLE)!r}") from None
-
-    def _need_token(self, what: str) -> None:
-        if not self._has_token:
-            raise AuthError(f"GitHub needs a token to {what}: add one with --token-env (scope user:follow)")
 
     # -- lists -----------------------------------------------------------------------------------------
 
@@ -301,7 +229,7 @@ class GitHubProvider:
         self, account: Profile, name: str, expected: int | None, progress: Progress | None
     ) -> FollowList:
         login = account.handle
-        base_path = f"/users/{_q(login)}/{name}"
+        base_path = f"/users/{path_segment(login)}/{name}"
         state = _ListState(name, expected, progress)
         try:
             first = await self._http.get_json(base_path, params={"per_page": self.per_page, "page": 1})
@@ -338,34 +266,31 @@ class GitHubProvider:
             raise IncompleteListError(f"GitHub's {state.name} list skipped from page 1 to another page")
         semaphore = asyncio.Semaphore(self.concurrency)
 
-        def fetch(page: int) -> Callable[[], Awaitable[None]]:
-            async def run() -> None:
-                async with semaphore:
-                    answer = await self._http.get_json(str(last.copy_set_param("page", str(page))))
-                items = self._page_items(answer, state.name, page)
-                if page < last_page:
-                    if "next" not in answer.links:
-                        raise self._changed(state, f"page {page} of {last_page} has no next link")
-                    self._check_full(state, page, answer)
-                else:
-                    self._check_last(state, page, answer)
-                announced = answer.links.get("last")
-                if announced is not None and _page_number(self._http.resolve(announced), "last") != last_page:
-                    raise self._changed(state, f"the last page moved from {last_page}")
-                state.add(page, answer, items)
+        async def fetch(page: int) -> None:
+            async with semaphore:
+                answer = await self._http.get_json(str(last.copy_set_param("page", str(page))))
+            items = self._page_items(answer, state.name, page)
+            if page < last_page:
+                if "next" not in answer.links:
+                    raise self._changed(state, f"page {page} of {last_page} has no next link")
+                self._check_full(state, page, answer)
+            else:
+                self._check_last(state, page, answer)
+            announced = answer.links.get("last")
+            if announced is not None and _page_number(self._http.resolve(announced), "last") != last_page:
+                raise self._changed(state, f"the last page moved from {last_page}")
+            state.add(page, answer, items)
 
-            return run
-
-        await gather_all([fetch(page) for page in range(2, last_page + 1)])
+        await run_all([fetch(page) for page in range(2, last_page + 1)])
 
     async def _fetch_sequential(self, state: _ListState, first: JsonResponse) -> None:
         """No `last` link: follow `next` until a page has none, refusing to revisit a page."""
-        seen = {_canonical(self._http.resolve(first.url))}
+        seen = {canonical(self._http.resolve(first.url))}
         answer = first
         page = 1
         while "next" in answer.links:
             url = self._http.resolve(answer.links["next"])
-            key = _canonical(url)
+            key = canonical(url)
             if key in seen:
                 raise IncompleteListError(
                     f"GitHub's {state.name} list links back to a page already fetched (page {page + 1}); "
@@ -414,7 +339,7 @@ class GitHubProvider:
 
     async def _lookup_one(self, account_id: str) -> Profile | GoneAccount:
         try:
-            answer = await self._http.get_json(f"/user/{_q(account_id)}")
+            answer = await self._http.get_json(f"/user/{path_segment(account_id)}")
         except NotFoundError:
             # GitHub answers 404 alike for deleted and suspended users.
             return GoneAccount(account_id, GoneReason.DELETED)
@@ -429,18 +354,15 @@ class GitHubProvider:
         An entry without a usable id or login is an ApiError, not skipped: skipping would shrink the
         snapshot and the sync would report an unfollow that never happened.
         """
-        if not isinstance(item, dict):
-            raise ApiError(f"GitHub sent an entry that is not an account in {where}")
-        account_id = clean_id(item.get("id"))
-        login = clean_text(item.get("login"), MAX_HANDLE)
-        if account_id is None or not account_id.isdigit() or not login:
+        account_id, login = self._identity(item, where, ("id", "login"), "id or login")
+        if not account_id.isdigit():
             raise ApiError(f"GitHub sent an account without a valid id or login in {where}")
         kind = item.get("type")
         return Profile(
             id=account_id,
             handle=login,
-            avatar_url=_clean_url(item.get("avatar_url")),
-            url=_clean_url(item.get("html_url")) or f"https://github.com/{quote(login, safe='')}",
+            avatar_url=clean_url(item.get("avatar_url")),
+            url=clean_url(item.get("html_url")) or f"https://github.com/{quote(login, safe='')}",
             bot=(kind == "Bot") if isinstance(kind, str) else None,
         )
 
@@ -456,9 +378,9 @@ class GitHubProvider:
             followers_count=clean_int(data.get("followers")),
             following_count=clean_int(data.get("following")),
             posts_count=clean_int(data.get("public_repos")),
-            created_at=_parse_time(data.get("created_at")),
+            created_at=clean_time(data.get("created_at")),
             bot=base.bot,
-            hydrated_at=self.server_time() or datetime.now(UTC),
+            hydrated_at=self.now(),
         )
 
 
@@ -489,43 +411,11 @@ class _ListState:
         return FollowList(tuple(accounts.values()), pages=len(self.pages), requests=self.requests)
 
 
-async def gather_all(factories: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
-    """Run every coroutine; on the first failure cancel the rest and raise that failure."""
-    tasks = [asyncio.ensure_future(factory()) for factory in factories]
-    try:
-        return list(await asyncio.gather(*tasks))
-    finally:
-        for task in tasks:
-            if not task.done():
-                task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def _q(segment: str) -> str:
-    return quote(segment, safe="")
-
-
 def _page_number(url: httpx.URL, rel: str) -> int:
     value = url.params.get("page")
     if value is None or not value.isdigit() or len(value) > 9:
         raise ApiError(f"GitHub sent a {rel} link without a page number")
     return int(value)
-
-
-def _canonical(url: httpx.URL) -> str:
-    return str(url.copy_with(params=sorted(url.params.multi_items())))
-
-
-def _clean_url(value: object) -> str:
-    url = clean_text(value, MAX_URL)
-    if not url.startswith(("https://", "http://")) or not url.isprintable() or " " in url:
-        return ""
-    return url
-
-
-def _parse_time(value: object) -> datetime | None:
-    """An ISO-8601 time as aware UTC, or None when missing, wrong-typed or malformed."""
-    return clean_time(value)
 
 
 def _event_activity(answer: JsonResponse, now: datetime, created: datetime | None) -> Activity | None:
@@ -546,4 +436,4 @@ def _event_activity(answer: JsonResponse, now: datetime, created: datetime | Non
 
 
 def _event_time(item: object) -> datetime | None:
-    return _parse_time(item.get("created_at")) if isinstance(item, dict) else None
+    return clean_time(item.get("created_at")) if isinstance(item, dict) else None

@@ -13,11 +13,11 @@ import math
 import random
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import orjson
@@ -657,19 +657,3 @@ def abandon(future: asyncio.Future[Any]) -> None:
     if not future.done():
         future.cancel()
     future.add_done_callback(lambda done: done.cancelled() or done.exception())
-
-
-T = TypeVar("T")
-
-
-async def gather_all(awaitables: Sequence[Awaitable[T]]) -> list[T]:
-    """Run every coroutine; on the first failure cancel the rest and raise that failure (one place for every
-    provider's concurrent pages and look-ups)."""
-    tasks = [asyncio.ensure_future(a) for a in awaitables]
-    try:
-        return list(await asyncio.gather(*tasks))
-    finally:
-        for task in tasks:
-            if not task.done():
-                task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)

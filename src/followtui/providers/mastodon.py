@@ -9,37 +9,36 @@ HiddenListError, never returned as "nobody".
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
-from typing import Any, NoReturn, TypeVar
-from urllib.parse import quote
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import httpx
 
 from followtui.models import FollowList, GoneAccount, GoneReason, Interaction, Profile
+from followtui.providers._common import (
+    BaseProvider,
+    WireOptions,
+    bare_handle,
+    bare_secret,
+    canonical,
+    distinct_ids,
+    path_segment,
+    server_url,
+)
 from followtui.providers.base import Progress
 from followtui.providers.errors import (
     ApiError,
-    AuthError,
     HiddenListError,
     IncompleteListError,
     NotFoundError,
-    RateLimitError,
 )
 from followtui.providers.html_text import html_to_text
-from followtui.providers.http import (
-    DEFAULT_MAX_WAIT_S,
-    DEFAULT_TIMEOUT_S,
-    MASTODON_RATE_LIMIT,
-    HttpClient,
-    JsonResponse,
-    OnWait,
-    RetryPolicy,
-    Sleep,
-    abandon,
-    gather_all,
-)
-from followtui.sanitize import MAX_BIO, MAX_HANDLE, MAX_NAME, MAX_URL, clean_id, clean_int, clean_text, clean_time
+from followtui.providers.http import MASTODON_RATE_LIMIT, HttpClient, JsonResponse, abandon
+from followtui.sanitize import MAX_BIO, MAX_HANDLE, MAX_NAME, clean_id, clean_int, clean_text, clean_time, clean_url
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 MAX_LIMIT = 80
 #: Pages of your own statuses read per sync at most (40 each): enough for a daily sync.
@@ -52,23 +51,25 @@ TOKEN_HINT = (
     "with `followtui account login`."
 )
 
-T = TypeVar("T")
-
 
 def instance_base_for(server: str | None) -> str:
     """The instance URL for what a user typed (a bare host gets https); there is no default instance."""
-    if not server or not server.strip():
+    base = server_url(server)
+    if base is None:
         raise ValueError("Mastodon needs the instance's address: use --server (for example https://mastodon.social)")
-    server = server.strip().rstrip("/")
-    if "://" not in server:
-        server = "https://" + server
-    return server
+    return base
 
 
-class MastodonProvider:
+class MastodonProvider(BaseProvider):
     """The Provider contract for a Mastodon instance (API v1; Mastodon 3.4 or newer for account lookup)."""
 
     platform = "mastodon"
+    platform_name = "Mastodon"
+    rate_limit_headers = MASTODON_RATE_LIMIT
+    token_needed = (
+        "Mastodon needs an access token to {what}: store one with `followtui account login` or "
+        "--token-env (scopes read:accounts, read:follows and write:follows)"
+    )
 
     def __init__(
         self,
@@ -76,66 +77,26 @@ class MastodonProvider:
         token: str | None = None,
         *,
         per_page: int = MAX_LIMIT,
-        concurrency: int = 8,
-        retry: RetryPolicy | None = None,
-        max_wait_s: float = DEFAULT_MAX_WAIT_S,
-        timeout_s: float = DEFAULT_TIMEOUT_S,
-        on_wait: OnWait | None = None,
-        client: httpx.AsyncClient | None = None,
-        sleep: Sleep | None = None,
-        clock: Callable[[], float] | None = None,
+        **options: Unpack[WireOptions],
     ) -> None:
-        if not 1 <= per_page <= MAX_LIMIT:
-            raise ValueError(f"per_page must be between 1 and {MAX_LIMIT}")
-        if concurrency < 1:
-            raise ValueError("concurrency must be at least 1")
         base = instance_base_for(server)
-        token = (token or "").strip() or None
-        self.per_page = per_page
-        self.concurrency = concurrency
-        self._has_token = token is not None
-        headers = {"Accept": "application/json"}
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
-        self._http = HttpClient(
-            base,
-            platform_name="Mastodon",
-            headers=headers,
-            secrets=(token,) if token else (),
-            retry=retry,
-            max_wait_s=max_wait_s,
-            timeout_s=timeout_s,
-            max_connections=2 * concurrency + 4,
-            on_wait=on_wait,
-            client=client,
-            rate_limit_headers=MASTODON_RATE_LIMIT,
-            rate_limit_hint="" if token else TOKEN_HINT,
-            sleep=sleep,
-            clock=clock,
-        )
+        super().__init__(per_page=per_page, max_per_page=MAX_LIMIT, **options)
+        token = bare_secret(token)
+        self._http = self._server(base, {"Accept": "application/json"}, token=token, token_hint=TOKEN_HINT)
         #: Account ids whose profile said hide_collections: true.
         self._hides: set[str] = set()
         #: The token's own account id, once asked (None: not asked yet; "" when there is no token).
         self._me: str | None = None if token else ""
 
-    def __repr__(self) -> str:
-        return f"MastodonProvider({str(self._http.base_url)!r}, token={'set' if self._has_token else 'none'})"
-
     # -- Provider --------------------------------------------------------------------------------------
 
     @property
-    def requests_made(self) -> int:
-        return self._http.requests_made
-
-    @property
     def http(self) -> HttpClient:
+        """The HTTP client (rate-limit state, quota left), for reports and the interactions reader."""
         return self._http
 
-    def server_time(self) -> datetime | None:
-        return self._http.server_time()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
+    def quota_left(self) -> int | None:
+        return self._http.quota_left()
 
     async def lookup_self(self, handle: str) -> Profile:
         acct = self._local_acct(handle)
@@ -160,27 +121,7 @@ class MastodonProvider:
 
         A rate limit after some answers arrived returns those (the rest are absent, as with a spent budget).
         """
-        wanted = list(dict.fromkeys(i for i in ids if i))[: max(0, budget)]
-        results: dict[str, Profile | GoneAccount] = {}
-        if not wanted:
-            return results
-        queue = iter(wanted)
-        stopped: list[RateLimitError] = []
-
-        async def worker() -> None:
-            for account_id in queue:
-                if stopped:
-                    return
-                try:
-                    results[account_id] = await self._lookup_one(account_id)
-                except RateLimitError as exc:
-                    stopped.append(exc)
-                    return
-
-        await gather_all([worker() for _ in range(min(self.concurrency, len(wanted)))])
-        if stopped and not results:
-            raise stopped[0]
-        return results
+        return await self._lookup_each(distinct_ids(ids)[: max(0, budget)], self._lookup_one)
 
     # -- follow actions (need a token) -----------------------------------------------------------------
 
@@ -215,7 +156,7 @@ class MastodonProvider:
 
     async def _action(self, target: Profile, verb: str) -> None:
         try:
-            answer = await self._http.request("POST", f"/api/v1/accounts/{_q(target.id)}/{verb}", content=b"")
+            answer = await self._http.request("POST", f"/api/v1/accounts/{path_segment(target.id)}/{verb}", content=b"")
         except NotFoundError:
             raise NotFoundError(
                 f"Mastodon knows no account {clean_text(target.handle, MAX_HANDLE)!r} (id {clean_text(target.id, 64)})"
@@ -223,17 +164,10 @@ class MastodonProvider:
         if not isinstance(answer.data, dict) or clean_id(answer.data.get("id")) != target.id:
             raise ApiError(f"Mastodon answered the {verb} of {clean_text(target.handle, MAX_HANDLE)} oddly")
 
-    def _need_token(self, what: str) -> None:
-        if not self._has_token:
-            raise AuthError(
-                f"Mastodon needs an access token to {what}: store one with `followtui account login` or "
-                "--token-env (scopes read:accounts, read:follows and write:follows)"
-            )
-
     async def own_post_times(self, account: Profile, since: datetime) -> list[datetime]:
         """When `account` posted (boosts left out), newest first, back to `since`: its statuses, 40 a page
         by `rel="next"`, stopping at the first older one or after MAX_POST_PAGES pages."""
-        target = f"/api/v1/accounts/{_q(account.id)}/statuses"
+        target = f"/api/v1/accounts/{path_segment(account.id)}/statuses"
         params: dict[str, str | int] | None = {"limit": 40, "exclude_reblogs": "true"}
         times: list[datetime] = []
         for _ in range(MAX_POST_PAGES):
@@ -243,7 +177,7 @@ class MastodonProvider:
             for status in answer.data:
                 if not isinstance(status, dict) or status.get("reblog") is not None:
                     continue
-                at = _parse_time(status.get("created_at"))
+                at = clean_time(status.get("created_at"))
                 if at is None:
                     continue
                 if at < since:
@@ -283,7 +217,7 @@ class MastodonProvider:
         pages = requests = 0
         # Each page's Link header names the next one: it is requested at once, and this page's accounts are
         # parsed while it is in flight, off the (sequential) chain's critical path.
-        first = f"/api/v1/accounts/{_q(account.id)}/{name}"
+        first = f"/api/v1/accounts/{path_segment(account.id)}/{name}"
         pending = asyncio.ensure_future(self._list_page(account, first, {"limit": self.per_page}))
         try:
             while True:
@@ -360,7 +294,7 @@ class MastodonProvider:
 
     async def _lookup_one(self, account_id: str) -> Profile | GoneAccount:
         try:
-            answer = await self._http.request("GET", f"/api/v1/accounts/{_q(account_id)}", accept=(410,))
+            answer = await self._http.request("GET", f"/api/v1/accounts/{path_segment(account_id)}", accept=(410,))
         except NotFoundError:
             return GoneAccount(account_id, GoneReason.DELETED)
         if answer.status == 410:  # Mastodon 2.4 to 3.2 answered suspended accounts with Gone
@@ -378,17 +312,12 @@ class MastodonProvider:
 
     def _profile(self, item: Any, where: str) -> Profile:
         """An Account entity (list pages carry full ones). A bad entry is an ApiError, never skipped."""
-        if not isinstance(item, dict):
-            raise ApiError(f"Mastodon sent an entry that is not an account in {where}")
-        account_id = clean_id(item.get("id"))
-        acct = clean_text(item.get("acct"), MAX_HANDLE)
-        if account_id is None or not acct or " " in acct:
-            raise ApiError(f"Mastodon sent an account without a valid id or acct in {where}")
+        account_id, acct = self._identity(item, where, ("id", "acct"), "id or acct")
         if item.get("hide_collections") is True:
             self._hides.add(account_id)
         else:
             self._hides.discard(account_id)
-        avatar = _clean_url(item.get("avatar"))
+        avatar = clean_url(item.get("avatar"))
         locked, bot, moved = item.get("locked"), item.get("bot"), item.get("moved")
         return Profile(
             id=account_id,
@@ -396,22 +325,22 @@ class MastodonProvider:
             display_name=clean_text(item.get("display_name"), MAX_NAME),
             bio=html_to_text(item.get("note"), MAX_BIO),
             avatar_url=avatar,
-            url=_clean_url(item.get("url")),
+            url=clean_url(item.get("url")),
             followers_count=clean_int(item.get("followers_count")),
             following_count=clean_int(item.get("following_count")),
             posts_count=clean_int(item.get("statuses_count")),
-            created_at=_parse_time(item.get("created_at")),
-            last_active_at=_parse_time(item.get("last_status_at")),
+            created_at=clean_time(item.get("created_at")),
+            last_active_at=clean_time(item.get("last_status_at")),
             private=locked if isinstance(locked, bool) else None,
             bot=bot if isinstance(bot, bool) else None,
             default_avatar=(MISSING_AVATAR in avatar) if avatar else None,
-            hydrated_at=self.server_time() or datetime.now(UTC),
+            hydrated_at=self.now(),
             moved_to=_moved_acct(moved),
         )
 
     def _local_acct(self, handle: str) -> str:
         """`@alice@this.instance` → `alice`; accounts of other instances keep their domain."""
-        acct = handle.strip().removeprefix("@")
+        acct = bare_handle(handle)
         user, at, domain = acct.rpartition("@")
         if at and user and domain.lower() == (self._http.base_url.host or "").lower():
             return user
@@ -424,10 +353,6 @@ def _moved_acct(moved: object) -> str:
         return ""
     acct = clean_text(moved.get("acct"), MAX_HANDLE)
     return "" if " " in acct else acct
-
-
-def _q(segment: str) -> str:
-    return quote(segment, safe="")
 
 
 class _Chain:
@@ -474,8 +399,8 @@ class _Chain:
     def follow(self, page: int, here: httpx.URL, there: httpx.URL) -> None:
         """Refuse a link back to a page already fetched, or to a `max_id` already used (apis.md: "a repeated or
         looping `max_id`"): pages go by Follow record id, so a cursor met twice means the chain loops."""
-        key, cursor = _canonical(there), there.params.get("max_id")
-        if key in self._urls or key == _canonical(here) or (cursor is not None and cursor in self._cursors):
+        key, cursor = canonical(there), there.params.get("max_id")
+        if key in self._urls or key == canonical(here) or (cursor is not None and cursor in self._cursors):
             raise IncompleteListError(
                 f"Mastodon's {self.name} list links back to a page already fetched (page {page + 1}); "
                 "the next sync will retry"
@@ -508,19 +433,3 @@ class _Chain:
             f"Mastodon's {self.name} list page {page} holds {held} accounts{expected} yet links to a next page: "
             "accounts went missing; the next sync will retry"
         )
-
-
-def _canonical(url: httpx.URL) -> str:
-    return str(url.copy_with(params=sorted(url.params.multi_items())))
-
-
-def _clean_url(value: object) -> str:
-    url = clean_text(value, MAX_URL)
-    if not url.startswith(("https://", "http://")) or not url.isprintable() or " " in url:
-        return ""
-    return url
-
-
-def _parse_time(value: object) -> datetime | None:
-    """An ISO-8601 time or a bare date (Mastodon's last_status_at) as aware UTC, or None."""
-    return clean_time(value)

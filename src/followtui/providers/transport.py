@@ -5,6 +5,10 @@ Before each request httpcore's pool asks every idle keep-alive connection whethe
 every call; with 16 pages in flight a 20k-follower sync asks about 26,000 times, and that bookkeeping was a
 sixth of the client's CPU. Here each connection keeps its socket from the start and polls it directly; reading,
 writing, TLS and timeouts stay anyio's.
+
+httpx takes no backend argument, so the pool's private `_network_backend` is swapped, and httpcore's private
+"is_readable" question answered: both only on the httpcore versions this was verified on (PATCHED_HTTPCORE).
+On any other the transport is httpx's own, slower and still right.
 """
 
 from __future__ import annotations
@@ -17,6 +21,18 @@ from typing import Any
 
 import httpcore
 import httpx
+
+#: httpcore releases (major, minor) whose pool keeps its backend in `_network_backend` and asks idle connections
+#: `get_extra_info("is_readable")`: verified on 1.0.9 (tests/providers/test_transport.py).
+PATCHED_HTTPCORE = frozenset({(1, 0)})
+
+
+def patch_applies(version: str) -> bool:
+    """Whether httpcore `version` ("1.0.9") is one the backend swap was verified on."""
+    parts = version.split(".")[:2]
+    if len(parts) < 2 or not all(part.isdigit() for part in parts):
+        return False
+    return (int(parts[0]), int(parts[1])) in PATCHED_HTTPCORE
 
 
 def socket_readable(sock: socket.socket | None) -> bool:
@@ -82,9 +98,11 @@ class SocketKeepingBackend(httpcore.AsyncNetworkBackend):
 
 
 def pooled_transport(*, verify: ssl.SSLContext, limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
-    """httpx's HTTP/1.1 transport on `SocketKeepingBackend`. httpx takes no backend argument, so the pool's is
-    swapped; should a later httpcore rename it, the transport is left as httpx made it (slower, still right)."""
+    """httpx's HTTP/1.1 transport, on `SocketKeepingBackend` where httpcore is a verified version and its pool
+    still has the attribute; otherwise left as httpx made it (slower, still right)."""
     transport = httpx.AsyncHTTPTransport(verify=verify, limits=limits, http2=False)
+    if not patch_applies(getattr(httpcore, "__version__", "")):
+        return transport
     pool = getattr(transport, "_pool", None)
     if isinstance(getattr(pool, "_network_backend", None), httpcore.AsyncNetworkBackend):
         pool._network_backend = SocketKeepingBackend()  # type: ignore[union-attr]

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from followtui.models import Interaction, InteractionKind, Profile
+from followtui.providers._common import run_all
 from followtui.providers.errors import RateLimitError
-from followtui.providers.http import gather_all
 
 #: Pages of one list (a post's likes, a repository's stars…) read at most: bounds a hostile cursor chain too.
 MAX_PAGES_PER_LIST = 20
@@ -96,7 +96,7 @@ async def run_steps(steps: list[Step], budget: Budget, concurrency: int, found: 
         sent = steps[: budget.take(len(steps))]
         if not sent:
             break
-        results = await gather_all([run(step) for step in sent])
+        results = await run_all([run(step) for step in sent])
         steps = [follow for result in results for follow in result]
     if stopped and not len(found):
         raise stopped[0]
