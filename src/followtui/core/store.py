@@ -303,7 +303,6 @@ class Store:
     def read(self) -> History:
         """One consistent read of the history, to answer several questions from the same version."""
         self.check_files()
-        check_whole(self.annotation_file.path)
         try:
             conn = database.connect(self.history_path)
         except FileNotFoundError:
