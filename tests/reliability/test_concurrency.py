@@ -1,5 +1,6 @@
 """The terminal UI tagging (through Pilot) while `followtui sync` runs again and again in another process, the
-simulated network a day older each round: no tag lost, no file corrupt, and the UI shows every new sync."""
+simulated network a day older each round: no tag lost, no file corrupt, and the UI shows every new sync; and a
+read of the history held open across the other process's commit neither blocks it nor sees half of it."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import pytest
 
 from followtui.core.config import Settings
 from followtui.core.connect import add_account, sync_tracked
-from followtui.core.store import ANNOTATIONS, SNAPSHOTS, Store
+from followtui.core.store import ANNOTATIONS, HISTORY, Store
 from followtui.simulator import SimulatorServer, World
 from followtui.tui.app import FILE_POLL_S, FollowApp
 from followtui.tui.screens.main import MainScreen
@@ -27,7 +28,7 @@ from followtui.tui.widgets.account_table import AccountTable
 
 from .counts import report, runs
 from .days import next_day
-from .killing import Moment, load_json
+from .killing import HistoryMoment, check_history, load_json
 
 pytestmark = pytest.mark.slow
 OWNER = "octocat"
@@ -74,12 +75,13 @@ class OtherProcess:
 
     def __init__(self, data_dir: Path, store: Store) -> None:
         self.store = store
-        self.mtime = store.snapshots.mtime_ns()
-        self.moment = Moment.before(data_dir, SNAPSHOTS)
+        self.version = store.history_version()
+        self.moment = HistoryMoment.before(data_dir)
         self.proc = start_sync(data_dir)
 
     def committing(self) -> bool:
-        return self.store.snapshots.mtime_ns() != self.mtime or self.moment.holds_lock(self.proc.pid)
+        """In its write transaction, or past it (the history changed)."""
+        return self.store.history_version() != self.version or self.moment.holds_lock(self.proc.pid)
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:
@@ -128,6 +130,9 @@ async def test_tui_tags_survive_syncs_running_in_another_process(tmp_path, reque
                 followers = followers_now(world)
                 tally["rounds with new followers"] += followers != before
                 await type_tag(pilot, f"{round_no}.0", "j")  # the first tag is entered just after the sync starts
+                # a reader (as `show` or a pane is) holds one version of the history open through the sync
+                held = Store(data_dir).read()
+                held_followers = held.snapshot(account.key).followers  # type: ignore[union-attr]
                 other = await asyncio.to_thread(OtherProcess, data_dir, store)
                 n = 0
                 while True:  # tag while the other process fetches
@@ -144,16 +149,23 @@ async def test_tui_tags_survive_syncs_running_in_another_process(tmp_path, reque
                     if racing or other.proc.poll() is not None:
                         break
                 _, err = await asyncio.to_thread(other.proc.communicate)
-                assert other.proc.returncode == 0, err.decode()
+                assert other.proc.returncode == 0, err.decode()  # the open read did not block its commit
                 tally["syncs"] += 1
+                assert held.snapshot(account.key).followers == held_followers, "a read sees one version"  # type: ignore[union-attr]
+                held.close()
+                assert Store(data_dir).snapshot(account.key).followers == followers  # type: ignore[union-attr]
+                tally["syncs committed under an open read"] += 1
                 finished = time.monotonic()
                 while not shows(screen, followers):  # the UI polls the files and shows the new sync
                     assert time.monotonic() - finished < FILE_POLL_S + 5, (round_no, "the UI never showed the sync")
                     await pilot.pause(0.1)
                 waits.append(time.monotonic() - finished)
-                for name in (SNAPSHOTS, ANNOTATIONS, f"{SNAPSHOTS}.bak", f"{ANNOTATIONS}.bak"):
+                for name in (HISTORY, f"{HISTORY}.bak"):  # every file whole
                     if (data_dir / name).exists():
-                        load_json(data_dir / name)  # every file whole
+                        check_history(data_dir / name)
+                for name in (ANNOTATIONS, f"{ANNOTATIONS}.bak"):
+                    if (data_dir / name).exists():
+                        load_json(data_dir / name)
             await pilot.press("q")
     assert set_by_tui, "no tag went in while a sync ran"
     stored = {doc["key"]: set(doc["tags"]) for doc in load_json(data_dir / ANNOTATIONS)["annotations"].values()}

@@ -1,5 +1,7 @@
-"""A full disk and a read-only data dir: one clear error line, the documented exit code, nothing corrupted; and
-the temp files a killed writer leaves are cleared by the next write."""
+"""A full disk and a read-only data dir: one clear error line, the documented exit code, nothing corrupted
+(the history's file byte for byte, no commit left in its WAL, SQLite's integrity check passes), and reading
+still works; and the temp files a killed writer of a JSON file (annotations.json) leaves are cleared by the
+next write."""
 
 from __future__ import annotations
 
@@ -16,11 +18,11 @@ import pytest
 
 from followtui.core.connect import add_account, sync_tracked
 from followtui.core.storage import DataFile
-from followtui.core.store import ANNOTATIONS, SNAPSHOTS, Store
+from followtui.core.store import ANNOTATIONS, HISTORY, Store
 from followtui.simulator import SimulatorServer, World
 
 from ..integration.harness import run_cli, show
-from .killing import load_json, stray_files
+from .killing import Wal, check_history, load_json, stray_files
 
 pytestmark = pytest.mark.slow
 OWNER = "octocat"
@@ -74,9 +76,13 @@ def some_handle(data_dir: Path) -> str:
 
 
 def unchanged(data_dir: Path, before: dict[str, bytes]) -> None:
-    for name in (SNAPSHOTS, ANNOTATIONS, f"{SNAPSHOTS}.bak"):
+    for name in (HISTORY, ANNOTATIONS, f"{HISTORY}.bak"):
         assert (data_dir / name).read_bytes() == before[name], name
-        load_json(data_dir / name)
+    wal = Wal.read(data_dir / f"{HISTORY}-wal")
+    assert wal is None or not wal.committed, "no commit waits in the WAL: the file is the whole history"
+    check_history(data_dir / HISTORY)
+    check_history(data_dir / f"{HISTORY}.bak")
+    load_json(data_dir / ANNOTATIONS)
     assert not stray_files(data_dir)
     assert any("before" in row["tags"] for row in show(data_dir, "followers")["rows"])  # the store still loads
 
@@ -100,6 +106,9 @@ def test_a_full_disk_is_one_clear_error_and_corrupts_nothing(tmp_path):
         before = populated(data_dir, world, sim)
         handle = some_handle(data_dir)
         fill(disk)
+        # reading needs no room: not even for the -shm file SQLite's WAL mode wants (none is left from before)
+        assert not (data_dir / f"{HISTORY}-shm").exists()
+        assert show(data_dir, "fans")["count"] > 0
         world.advance_days(1)
         one_error_line(run_cli(data_dir, "sync"), ERROR, "No space left on device")
         one_error_line(run_cli(data_dir, "tag", handle, "full"), ERROR, "No space left on device")
@@ -124,7 +133,8 @@ def test_a_read_only_data_dir_is_one_clear_error_and_corrupts_nothing(tmp_path):
         one_error_line(run_cli(data_dir, "tag", handle, "ro"), ERROR, "Read-only file system")
         one_error_line(run_cli(data_dir, "account", "remove", f"github:{OWNER}"), ERROR, "Read-only file system")
         unchanged(data_dir, before)
-        assert show(data_dir, "fans")["count"] > 0  # reading needs no write
+        assert not (data_dir / f"{HISTORY}-shm").exists()
+        assert show(data_dir, "fans")["count"] > 0  # reading needs no write (not even SQLite's -shm file)
         assert subprocess.run(["mount", "-o", "remount,rw", str(disk)], capture_output=True).returncode == 0
         assert run_cli(data_dir, "sync").returncode == 0
 

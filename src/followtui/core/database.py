@@ -9,6 +9,7 @@ checks below is the clear error (exit 7) naming the file and its backup.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
 import struct
@@ -27,6 +28,8 @@ SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 10.0
 _MAGIC = b"SQLite format 3\x00"
 _HEADER = 100
+#: Less room than this on the file system, and a write SQLite calls an I/O error is named a full disk.
+_ROOM = 1 << 20
 
 SCHEMA = (
     # one row per tracked account: its settings as a JSON document (see codec.account_to_doc)
@@ -111,17 +114,46 @@ def errors_of(path: Path) -> Iterator[None]:
                 f"{path.name} is locked by another followtui process (waited {BUSY_TIMEOUT_S:.0f} s)"
             ) from None
         if any(w in what for w in ("disk", "full", "readonly", "read-only", "unable to open", "I/O")):
-            raise StoreWriteError(f"could not write {path}: {text}. The previous version is untouched.") from None
+            raise StoreWriteError(
+                f"could not write {path}: {text}{_cause(path)}. The previous version is untouched."
+            ) from None
         raise corrupt(path, text) from None
     except sqlite3.DatabaseError as exc:  # malformed, not a database, schema damage
         raise corrupt(path, clean_text(str(exc), 300)) from None
+
+
+def _cause(path: Path) -> str:
+    """What the file system says about a refused write, which SQLite's words ("disk I/O error") do not name."""
+    try:
+        fs = os.statvfs(path.parent)
+    except OSError:
+        return ""
+    if fs.f_flag & os.ST_RDONLY:
+        return f" ({os.strerror(errno.EROFS)})"
+    if fs.f_bavail * fs.f_frsize < _ROOM:
+        return f" ({os.strerror(errno.ENOSPC)})"
+    return ""
+
+
+def _read_from_file_alone(path: Path, exc: sqlite3.OperationalError) -> bool:
+    """Whether a read that SQLite refused can be answered from the file alone (`immutable`, no -shm): WAL mode
+    needs to create or grow `-shm` (and `-wal`) even to read, which a read-only or full file system refuses.
+    Only when no WAL holds commits: then the file is the whole history."""
+    if not getattr(exc, "sqlite_errorname", "").startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_READONLY")):
+        return False
+    wal = path.with_name(path.name + "-wal")
+    try:
+        return wal.stat().st_size == 0
+    except FileNotFoundError:
+        return True
 
 
 def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
     """A connection to a checked history file in WAL mode, its schema created (`create`) or brought up to date.
 
     A missing file is created only when `create` is true (a write); a read of a missing file is answered by
-    the caller as "nothing recorded yet", so a read never leaves an empty file behind."""
+    the caller as "nothing recorded yet", so a read never leaves an empty file behind. A read still works on a
+    read-only or full file system (see `_read_from_file_alone`)."""
     check_file(path)
     fresh = not path.exists()
     if fresh and not create:
@@ -131,18 +163,27 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
         with contextlib.suppress(FileExistsError):  # made private before SQLite writes a byte into it
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
     with errors_of(path):
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
         try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")  # WAL: a commit survives a crash of followtui
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise newer(path, version)
-            if version < SCHEMA_VERSION:
-                _upgrade(conn)
-        except BaseException:
-            conn.close()
-            raise
+            return _open(path, str(path), uri=False)
+        except sqlite3.OperationalError as exc:
+            if create or not _read_from_file_alone(path, exc):
+                raise
+        return _open(path, f"{path.absolute().as_uri()}?immutable=1", uri=True)
+
+
+def _open(path: Path, name: str, *, uri: bool) -> sqlite3.Connection:
+    conn = sqlite3.connect(name, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False, uri=uri)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")  # WAL: a commit survives a crash of followtui
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise newer(path, version)
+        if version < SCHEMA_VERSION:
+            _upgrade(conn)
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
