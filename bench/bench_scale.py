@@ -90,11 +90,15 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
             results[size] = measure(size, Path(tmp), env)
     small, big = results[args.small], results[args.size]
     n = f"{args.size:,}+{args.size:,}"
-    print(f"scale: show followers --format json at {n}: {big['show_json_s']:.1f} s, {big['show_json_mib']:.0f} MiB; "
-          f"at {args.small:,}: {small['show_json_s']:.2f} s; ratio {big['show_json_s'] / small['show_json_s']:.1f}x")
+    print(
+        f"scale: show followers --format json at {n}: {big['show_json_s']:.1f} s, {big['show_json_mib']:.0f} MiB; "
+        f"at {args.small:,}: {small['show_json_s']:.2f} s; ratio {big['show_json_s'] / small['show_json_s']:.1f}x"
+    )
     print(f"scale: show fans --format csv at {n}: {big['show_fans_csv_s']:.1f} s, {big['show_fans_csv_mib']:.0f} MiB")
-    print(f"scale: first sync (0 ms server, no look-ups) at {n}: {big['first_sync_s']:.1f} s, "
-          f"{big['first_sync_mib']:.0f} MiB")
+    print(
+        f"scale: first sync (0 ms server, no look-ups) at {n}: {big['first_sync_s']:.1f} s, "
+        f"{big['first_sync_mib']:.0f} MiB"
+    )
     print(f"scale: no-change resync at {n}: {big['resync_s']:.1f} s, peak {big['resync_mib']:.0f} MiB, wrote "
           f"{big['resync_wrote'] / 1e6:.1f} MB ({big['resync_wrote'] / big['store_bytes']:.1%} of the "
           f"{big['store_bytes'] / 1e6:.0f} MB store, WAL and checkpoint together)")  # fmt: skip
