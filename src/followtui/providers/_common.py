@@ -16,6 +16,7 @@ from urllib.parse import quote
 import httpx
 
 from followtui.models import GoneAccount, Profile
+from followtui.providers.base import DEFAULT_CONCURRENCY
 from followtui.providers.errors import ApiError, AuthError, RateLimitError
 from followtui.providers.http import (
     DEFAULT_MAX_WAIT_S,
@@ -36,12 +37,15 @@ class WireOptions(TypedDict, total=False):
     """How a provider talks to its platform, the same keywords on every provider (`make_provider` passes them on).
 
     concurrency: requests in flight per list or look-up (followers and following are fetched at once, each with
-    this many); retry: how failed requests are retried; max_wait_s: the longest rate-limit wait taken rather than
+    this many); lookup_concurrency: profile look-ups in flight (default: `concurrency`; `make_provider` gives them
+    the lists' share too, as the app looks profiles up only when no list is being fetched); retry: how failed
+    requests are retried; max_wait_s: the longest rate-limit wait taken rather than
     raised; timeout_s: per request; on_wait: told of every wait; client: an httpx client to use instead of making
     one (the caller then closes it); sleep and clock: injected by tests.
     """
 
     concurrency: int
+    lookup_concurrency: int | None
     retry: RetryPolicy | None
     max_wait_s: float
     timeout_s: float
@@ -70,7 +74,8 @@ class BaseProvider:
         *,
         per_page: int,
         max_per_page: int,
-        concurrency: int = 8,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        lookup_concurrency: int | None = None,
         retry: RetryPolicy | None = None,
         max_wait_s: float = DEFAULT_MAX_WAIT_S,
         timeout_s: float = DEFAULT_TIMEOUT_S,
@@ -80,14 +85,16 @@ class BaseProvider:
         clock: Callable[[], float] | None = None,
     ) -> None:
         check_between("per_page", per_page, max_per_page)
-        if concurrency < 1:
+        if concurrency < 1 or (lookup_concurrency is not None and lookup_concurrency < 1):
             raise ValueError("concurrency must be at least 1")
         self.per_page = per_page
         self.concurrency = concurrency
+        self.lookup_concurrency = lookup_concurrency or concurrency
         self._has_token = False
         self._owns_client = client is None
         # followers and following are fetched at once, each with `concurrency` requests in flight.
-        self._client = client or make_client(timeout_s=timeout_s, max_connections=2 * concurrency + 4)
+        connections = max(2 * concurrency, self.lookup_concurrency) + 4
+        self._client = client or make_client(timeout_s=timeout_s, max_connections=connections)
         self._wire: dict[str, Any] = {
             "retry": retry,
             "max_wait_s": max_wait_s,
@@ -165,7 +172,7 @@ class BaseProvider:
     async def _lookup_each(
         self, wanted: Sequence[str], one: Callable[[str], Awaitable[Profile | GoneAccount]]
     ) -> dict[str, Profile | GoneAccount]:
-        """`one(id)` for each id, `concurrency` at a time. A rate limit stops the look-ups: what arrived is
+        """`one(id)` for each id, `lookup_concurrency` at a time. A rate limit stops the look-ups: what arrived is
         returned (the rest are absent, as with a spent budget), unless nothing did; then it is raised."""
         results: dict[str, Profile | GoneAccount] = {}
         queue = iter(wanted)
@@ -181,7 +188,7 @@ class BaseProvider:
                     stopped.append(exc)
                     return
 
-        await run_all([worker() for _ in range(min(self.concurrency, len(wanted)))])
+        await run_all([worker() for _ in range(min(self.lookup_concurrency, len(wanted)))])
         if stopped and not results:
             raise stopped[0]
         return results

@@ -14,6 +14,8 @@ from followtui.models import FollowList, GoneAccount, Interaction, Profile
 
 #: Called with (list name, accounts fetched so far, expected total or None) as pages arrive.
 Progress = Callable[[str, int, "int | None"], None]
+#: Requests in flight per list (followers and following are fetched at once, each with this many).
+DEFAULT_CONCURRENCY = 8
 
 
 class Provider(Protocol):

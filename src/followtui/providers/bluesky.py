@@ -173,7 +173,7 @@ class BlueskyProvider(BaseProvider):
             len(wanted) <= budget < len(batches) + len(wanted) and len(wanted) <= self.batch_size
         )
         stopped: list[RateLimitError] = []
-        semaphore = asyncio.Semaphore(self.concurrency)
+        semaphore = asyncio.Semaphore(self.lookup_concurrency)
 
         async def batch(actors: list[str]) -> None:
             async with semaphore:
@@ -227,7 +227,7 @@ class BlueskyProvider(BaseProvider):
     async def _read_feeds(self, profiles: list[tuple[str, Profile]]) -> dict[str, Profile]:
         """Each (asked id, profile) with the activity its author feed shows, concurrently. A feed that cannot be
         read leaves its profile as it was (activity is a nicety); a rate limit keeps what arrived."""
-        semaphore = asyncio.Semaphore(self.concurrency)
+        semaphore = asyncio.Semaphore(self.lookup_concurrency)
         stopped: list[RateLimitError] = []
         out: dict[str, Profile] = {}
 

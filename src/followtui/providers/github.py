@@ -154,7 +154,7 @@ class GitHubProvider(BaseProvider):
     ) -> int:
         """Profiles of `batch` into `results`, with events for those of its first `events` ids that exist; the
         requests sent. A rate limit is noted in `stopped` and ends the round's remaining work."""
-        semaphore = asyncio.Semaphore(self.concurrency)
+        semaphore = asyncio.Semaphore(self.lookup_concurrency)
         sent = 0
 
         async def one(index: int, account_id: str) -> None:

@@ -117,7 +117,7 @@ class MastodonProvider(BaseProvider):
         return await self._fetch_list(account, "following", account.following_count, progress)
 
     async def lookup(self, ids: Sequence[str], budget: int) -> dict[str, Profile | GoneAccount]:
-        """Full accounts by id, one request each, `concurrency` at a time; gone accounts say why.
+        """Full accounts by id, one request each, `lookup_concurrency` at a time; gone accounts say why.
 
         A rate limit after some answers arrived returns those (the rest are absent, as with a spent budget).
         """
