@@ -204,6 +204,20 @@ class ProfileBook(Mapping[str, Profile]):
             self._known.update(found)
             self._absent.update(pid for pid in missing if pid not in found)
 
+    def load_pane(self, account_key: str, pane: str, ids: frozenset[str]) -> None:
+        """Read one pane's profiles with a single query (`ids`: the pane's members, to know who has none)."""
+        if self._whole or self._store is None:
+            return
+        self._known.update(self._store.pane_profiles(account_key, self._platform, pane))
+        self._absent.update(pid for pid in ids if pid not in self._known)
+
+    def get(self, pid: str, default: Any = None) -> Any:  # type: ignore[override]
+        found = self._known.get(pid)
+        if found is not None:
+            return found
+        self.load((pid,))
+        return self._known.get(pid, default)
+
     def _load_all(self) -> None:
         if not self._whole and self._store is not None:
             self._known = self._store.profiles(self._platform)
@@ -266,7 +280,8 @@ class AccountData:
         if self.snapshot is None:
             return []
         ids = pane_ids(self.snapshot, pane)
-        self._read_profiles(ids)
+        if isinstance(self.profiles, ProfileBook):
+            self.profiles.load_pane(self.account.key, pane, ids)
         rows = [self.profiles.get(pid) or Profile(id=pid, handle=pid) for pid in ids]
         rows.sort(key=lambda p: p.handle.casefold())
         return rows

@@ -102,6 +102,14 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+#: Which member rows make each set-shaped pane (see analysis.pane_ids).
+PANE_MEMBERS = {
+    "followers": "m.follower = 1",
+    "following": "m.following = 1",
+    "mutuals": "m.follower = 1 AND m.following = 1",
+    "fans": "m.follower = 1 AND m.following = 0",
+    "nonfollowers": "m.following = 1 AND m.follower = 0",
+}
 #: Ids asked for in one `IN (…)` (SQLite's limit on parameters is far above; this keeps statements small).
 _CHUNK = 900
 
@@ -212,6 +220,20 @@ class History:
             for (text,) in self.rows(f"SELECT doc FROM profiles WHERE platform = ? AND id IN ({marks})",
                                      (platform, *chunk)):  # fmt: skip
                 yield text
+
+    def pane_profiles(self, account_key: str, platform: str, pane: str) -> dict[str, Profile]:
+        """The known profiles of one pane's members, in one join (a pane of 100k: one query, not 100k look-ups)."""
+        where = PANE_MEMBERS[pane]
+        out: dict[str, Profile] = {}
+        with checked(self.path, "profiles"):
+            for (text,) in self.stream(
+                "SELECT p.doc FROM members AS m JOIN profiles AS p ON p.platform = ? AND p.id = m.id "
+                f"WHERE m.account = ? AND {where}",
+                (platform, account_key),
+            ):
+                profile = codec.profile_from_doc(_doc(self.path, "profiles", text))
+                out[profile.id] = profile
+        return out
 
     def gone_ids(self, platform: str) -> dict[str, str]:
         """Accounts known to be deleted/suspended/moved, with the reason."""
@@ -362,6 +384,10 @@ class Store:
     def gone_ids(self, platform: str) -> dict[str, str]:
         with self.read() as history:
             return history.gone_ids(platform)
+
+    def pane_profiles(self, account_key: str, platform: str, pane: str) -> dict[str, Profile]:
+        with self.read() as history:
+            return history.pane_profiles(account_key, platform, pane)
 
     def events(self, account_key: str) -> list[FollowEvent]:
         with self.read() as history:
