@@ -417,7 +417,11 @@ class Store:
             conn.executemany(
                 "INSERT INTO profiles (platform, id, doc, gone) VALUES (?, ?, ?, '') ON CONFLICT (platform, id) "
                 "DO UPDATE SET doc = excluded.doc, gone = '' WHERE doc != excluded.doc OR gone != ''",
-                ((platform, p.id, _json(codec.profile_to_doc(platform, p))) for p in commit.profiles.values()),
+                # in key order: SQLite appends to its B-tree instead of splitting pages all over it
+                (
+                    (platform, p.id, _json(codec.profile_to_doc(platform, p)))
+                    for p in sorted(commit.profiles.values(), key=_by_id)
+                ),
             )
             conn.executemany("UPDATE profiles SET gone = ? WHERE platform = ? AND id = ? AND gone != ?",
                              ((reason, platform, pid, reason) for pid, reason in commit.gone.items()))  # fmt: skip
@@ -551,12 +555,16 @@ class Store:
         return results
 
 
+def _by_id(profile: Profile) -> str:
+    return profile.id
+
+
 def _write_members(conn: sqlite3.Connection, key: str, followers: frozenset[str], following: frozenset[str]) -> None:
     """Bring the account's member rows to the new sets, touching only the rows that differ."""
     stored = {pid: (f, g) for pid, f, g in conn.execute(
         "SELECT id, follower, following FROM members WHERE account = ?", (key,))}  # fmt: skip
     changed = []
-    for pid in followers | following:
+    for pid in sorted(followers | following):  # key order: appended, not scattered (see commit_sync)
         flags = (int(pid in followers), int(pid in following))
         if stored.get(pid) != flags:
             changed.append((key, pid, *flags))
