@@ -16,8 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_first_sync
 import bench_memory
 import bench_peers
+import bench_scale
 import bench_startup
 import bench_store
 import bench_sync
@@ -179,6 +181,9 @@ def main(argv: list[str] | None = None) -> None:
     tui_app = bench_tui_app.main(["--sizes", "1000", str(big), "--repeat", repeat])
     startup = bench_startup.main(["--repeat", "5" if args.quick else "15"])
     memory = bench_memory.main(["--size", str(big)])
+    # the store at scale and the fresh-process first sync print their own figures (docs: hand-written sections)
+    bench_scale.main(["--size", str(big), "--small", "200" if args.quick else "1000"])
+    bench_first_sync.main([] if not args.quick else ["--size", "500", "--repeat", "1"])
     if args.quick:
         print(f"bench: quick run done in {time.perf_counter() - started:.0f} s; docs/benchmarks.md left as it is")
         return
