@@ -312,15 +312,17 @@ class Store:
             put_legacy_aside(self.data_dir)  # a move that verified but stopped before tidying up
 
     def history_version(self) -> tuple[int, ...]:
-        """Changes whenever any process commits (the WAL grows or is checkpointed): UIs poll it to reload."""
-        out: list[int] = []
-        for path in (self.history_path, self.history_path.with_name(HISTORY + "-wal")):
-            try:
-                st = path.stat()
-                out += (st.st_mtime_ns, st.st_size)
-            except FileNotFoundError:
-                out += (0, 0)
-        return tuple(out)
+        """Changes whenever any process commits something a screen shows (a sync, an event, a journaled action,
+        an account added or removed); UIs poll it to reload. Read from the data, not the files' times: SQLite
+        creates and removes its -wal and -shm files as connections come and go, reads included."""
+        if not self.history_path.exists():
+            return (0,)
+        with self.read() as history:
+            row = history.rows(
+                "SELECT (SELECT max(seq) FROM syncs), (SELECT max(seq) FROM events), (SELECT max(seq) FROM journal),"
+                " (SELECT max(seq) FROM accounts), (SELECT count(*) FROM accounts)"
+            )
+        return tuple(v or 0 for v in row[0]) if row else (0,)
 
     def read(self) -> History:
         """One consistent read of the history, to answer several questions from the same version."""
