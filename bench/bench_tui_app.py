@@ -51,6 +51,11 @@ async def measure(store: Store, config: Path) -> tuple[float, float, list[float]
                 break
         await pilot.pause()
         first_rows = time.perf_counter() - start
+        # Pilot waits for the whole process to be idle after each key, so keys pressed while the other panes
+        # are still being built in the background would time that build, not the keystroke: wait for it first.
+        data = app.screen.screen_data
+        while len(data._rows) < len(data.panes):
+            await asyncio.sleep(0.05)
         table = app.screen.query_one(AccountTable)
         await pilot.press("slash")
         keystrokes = []

@@ -18,6 +18,7 @@ from textual.notifications import SeverityLevel
 from textual.scrollbar import ScrollBar, ScrollBarRender
 
 from followtui.core.config import Settings, exports_dir_for, load_ui_state, save_ui_state
+from followtui.core.errors import StoreError
 from followtui.core.policy import load_policy
 from followtui.core.store import Store
 from followtui.core.sync import SyncOptions, SyncProgress
@@ -223,14 +224,21 @@ class FollowApp(App[str | None]):
         if before_ns == annotations_ns:
             self._file_times = (snapshots_ns, self.store.annotation_file.mtime_ns())
 
-    def check_files(self) -> None:
-        """A `followtui sync` from cron, or a tag from the CLI, shows up here without a restart."""
+    async def check_files(self) -> None:
+        """A `followtui sync` from cron, or a tag from the CLI, shows up here without a restart. The history is
+        asked in a thread: the screen never waits for the store (a loader may be reading it)."""
         if self.data_dir_gone():
             return
+        if not isinstance(self.screen, MainScreen) or self.screen.syncing:
+            return
+        try:
+            version = await asyncio.to_thread(self.store.history_version)
+        except StoreError:
+            return  # damaged: the next read on screen says so, in full
         screen = self.screen
         if not isinstance(screen, MainScreen) or screen.syncing:
             return
-        now = (self.store.history_version(), self.store.annotation_file.mtime_ns())
+        now = (version, self.store.annotation_file.mtime_ns())
         if now != self._file_times and self._file_times is not None:
             self._file_times = now
             screen.reload()
@@ -258,7 +266,6 @@ def run_tui(store: Store, settings: Settings, *, theme: str | None = None, befor
     app = FollowApp(store, settings, theme=theme, before_sync=before_sync, title=title)
     result = app.run()
     if app.failure:
-        from followtui.core.errors import StoreError
 
         raise StoreError(app.failure)
     if app.return_code and app.return_code > 128:  # ended by a signal: no demo or follow-up after it

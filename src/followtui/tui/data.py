@@ -86,12 +86,15 @@ class ScreenData:
         return screen
 
     def rows(self, pane: str) -> list[AccountRow]:
-        """The pane's rows, built on first use (Fans, the follow-back queue, best verdicts first)."""
-        with self._lock:
-            found = self._rows.get(pane)
-            if found is None:
-                found = self._rows[pane] = self._build(pane)
+        """The pane's rows, built on first use (Fans, the follow-back queue, best verdicts first). Built outside
+        the lock: a pane being prepared in the background (reading 100k profiles takes seconds) must not hold up
+        the screen asking for the pane it shows; if both build the same pane, the first to finish is kept."""
+        found = self._rows.get(pane)
+        if found is not None:
             return found
+        built = self._build(pane)
+        with self._lock:
+            return self._rows.setdefault(pane, built)
 
     def prepare(self) -> None:
         """Build every pane's rows now (from a worker thread: switching panes then costs nothing)."""
