@@ -47,6 +47,17 @@ def _preset_bindings() -> list[Binding]:
     ]
 
 
+class CountedTab(Tab):
+    """A pane's tab, whose label grows when its count arrives. Textual moves the underline when a label changes,
+    but measures the tab before its new width is laid out when the screen is busy, leaving the bar under the old
+    label; moving it again once the tab has its new size keeps the bar under the whole label."""
+
+    def on_resize(self) -> None:
+        tabs = next((node for node in self.ancestors if isinstance(node, Tabs)), None)
+        if tabs is not None and self.has_class("-active"):
+            tabs.call_after_refresh(tabs._highlight_active, False)
+
+
 class MainScreen(Screen[None]):
     BINDINGS = [
         Binding("tab", "next_pane", "Next pane", priority=True, id="main.next_pane"),
@@ -102,7 +113,7 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Tabs(id="accounts")
-        yield Tabs(*[Tab(pane, id=pane) for pane in PANES], id="panes")
+        yield Tabs(*[CountedTab(pane, id=pane) for pane in PANES], id="panes")
         with Horizontal(id="body"):
             yield AccountTable(COLUMNS, id="list")
             yield DetailPanel(id="detail")
