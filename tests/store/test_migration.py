@@ -108,8 +108,8 @@ def test_a_copy_that_differs_stops_the_move_and_a_retry_succeeds(old_store: Path
     before = files(old_store)
     real = migrate._write_state
 
-    def lose_a_follower(conn, source, doc):  # type: ignore[no-untyped-def]
-        real(conn, source, doc)
+    def lose_a_follower(conn, doc):  # type: ignore[no-untyped-def]
+        real(conn, doc)
         one = conn.execute("SELECT min(id) FROM members WHERE account = ?", (doc["account"],)).fetchone()[0]
         conn.execute("DELETE FROM members WHERE account = ? AND id = ?", (doc["account"], one))
 

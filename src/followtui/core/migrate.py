@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
 from filelock import FileLock, Timeout
 
 from followtui.core import codec, database
 from followtui.core.errors import StoreBusyError, StoreCorruptError
 from followtui.core.storage import FILE_MODE, fsync_dir, read_json_file
+from followtui.core.store import History, checked, json_text
 
 SNAPSHOTS, JOURNAL = "snapshots.json", "journal.json"
 
@@ -97,91 +97,70 @@ def _table(data: dict[str, Any], name: str, source: Path) -> list[dict[str, Any]
     return [doc for _, doc in sorted(table.items(), key=order)]
 
 
-def _decoded(source: Path, table: str, convert: Any, doc: dict[str, Any]) -> Any:
-    try:
-        return convert(doc)
-    except codec.BadDocument as exc:
-        key = doc.get("key") or doc.get("account")
-        raise database.corrupt(source, f"{table} document {str(key)[:80]!r}: {exc}") from None
-
-
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
+#: The tables copied as (key, document) rows: how each document is read, written back, and keyed.
+_KEYED: tuple[tuple[str, str, Any, Any, Any], ...] = (
+    ("accounts", "key", codec.account_from_doc, codec.account_to_doc, lambda a: a.key),
+    ("events", "account", codec.event_from_doc, codec.event_to_doc, lambda e: e.account),
+    ("syncs", "account", codec.report_from_doc, codec.report_to_doc, lambda r: r.account),
+)
 
 
 def _write(tmp: Path, source: Path, snapshots: dict[str, Any], journal: dict[str, Any]) -> dict[str, int]:
+    """Every old document, read through the store's codec (a bad one is the old file's clear error) and written
+    in its table, in the old order."""
     conn = database.connect(tmp, create=True)
-    counts = {"accounts": 0, "events": 0, "profiles": 0}
+    counts: dict[str, int] = {}
     try:
         conn.execute("BEGIN IMMEDIATE")
-        for doc in _table(snapshots, "accounts", source):
-            account = _decoded(source, "accounts", codec.account_from_doc, doc)
-            conn.execute("INSERT INTO accounts (key, doc) VALUES (?, ?)",
-                         (account.key, _dumps(codec.account_to_doc(account))))  # fmt: skip
-            counts["accounts"] += 1
-        for doc in _table(snapshots, "profiles", source):
-            key = codec.key_field(doc, "key") if isinstance(doc.get("key"), str) else ""
-            platform = key.split(":", 1)[0]
-            profile = _decoded(source, "profiles", codec.profile_from_doc, doc)
-            gone = doc.get("gone") if isinstance(doc.get("gone"), str) else ""
-            conn.execute("INSERT OR REPLACE INTO profiles (platform, id, doc, gone) VALUES (?, ?, ?, ?)",
-                         (platform, profile.id, _dumps(codec.profile_to_doc(platform, profile)), gone))  # fmt: skip
-            counts["profiles"] += 1
+        for table, key_column, read, write, key_of in _KEYED:
+            docs = _table(snapshots, table, source)
+            with checked(source, table):
+                rows = [(key_of(item), json_text(write(item))) for item in map(read, docs)]
+            conn.executemany(f"INSERT INTO {table} ({key_column}, doc) VALUES (?, ?)", rows)
+            counts[table] = len(rows)
+        profiles = _table(snapshots, "profiles", source)
+        with checked(source, "profiles"):
+            for doc in profiles:
+                platform = codec.key_field(doc, "key").split(":", 1)[0]
+                profile = codec.profile_from_doc(doc)
+                gone = doc.get("gone") if isinstance(doc.get("gone"), str) else ""
+                text = json_text(codec.profile_to_doc(platform, profile))
+                conn.execute("INSERT OR REPLACE INTO profiles (platform, id, doc, gone) VALUES (?, ?, ?, ?)",
+                             (platform, profile.id, text, gone))  # fmt: skip
+        counts["profiles"] = len(profiles)
         for doc in _table(snapshots, "state", source):
-            _write_state(conn, source, doc)
-        for doc in _table(snapshots, "events", source):
-            event = _decoded(source, "events", codec.event_from_doc, doc)
-            conn.execute("INSERT INTO events (account, doc) VALUES (?, ?)",
-                         (event.account, _dumps(codec.event_to_doc(event))))  # fmt: skip
-            counts["events"] += 1
-        for doc in _table(snapshots, "syncs", source):
-            report = _decoded(source, "syncs", codec.report_from_doc, doc)
-            conn.execute("INSERT INTO syncs (account, doc) VALUES (?, ?)",
-                         (report.account, _dumps(codec.report_to_doc(report))))  # fmt: skip
-        for doc in _table(journal, "actions", source.with_name(JOURNAL)):
-            conn.execute("INSERT INTO journal (doc) VALUES (?)", (_dumps(doc),))
+            with checked(source, "state"):
+                _write_state(conn, doc)
+        actions = _table(journal, "actions", source.with_name(JOURNAL))
+        conn.executemany("INSERT INTO journal (doc) VALUES (?)", [(json_text(doc),) for doc in actions])
         conn.execute("COMMIT")
     finally:
         conn.close()
     return counts
 
 
-def _write_state(conn: sqlite3.Connection, source: Path, doc: dict[str, Any]) -> None:
-    def read(d: dict[str, Any]) -> tuple[Any, ...]:
-        own = d.get("own_profile")
-        posts = d.get("posts")
-        return (
-            codec.key_field(d, "account"),
-            codec.text_list(d, "followers"),
-            codec.text_list(d, "following"),
-            codec.iso(codec.time_field(d, "observed_at")),
-            codec.iso(codec.time_field(d, "baseline_at")),
-            None if not isinstance(own, dict) else codec.profile_from_doc(own),
-            None if posts is None else [codec.iso(t) for t in codec.time_list(d, "posts")],
-            codec.interactions_field(d, "interactions"),
-        )
-
-    key, followers, following, observed, baseline, own, posts, interactions = _decoded(source, "state", read, doc)
+def _write_state(conn: sqlite3.Connection, doc: dict[str, Any]) -> None:
+    key = codec.key_field(doc, "account")
+    own, posts, interactions = doc.get("own_profile"), doc.get("posts"), codec.interactions_field(doc, "interactions")
     platform = key.split(":", 1)[0]
     conn.execute(
         "INSERT INTO state (account, observed_at, baseline_at, own_profile, posts, interactions) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (key, observed, baseline, None if own is None else _dumps(codec.profile_to_doc(platform, own)),
-         None if posts is None else _dumps(posts),
-         None if interactions is None else _dumps(codec.interactions_to_doc(interactions))),
+        (key, codec.iso(codec.time_field(doc, "observed_at")), codec.iso(codec.time_field(doc, "baseline_at")),
+         json_text(codec.profile_to_doc(platform, codec.profile_from_doc(own))) if isinstance(own, dict) else None,
+         None if posts is None else json_text([codec.iso(t) for t in codec.time_list(doc, "posts")]),
+         None if interactions is None else json_text(codec.interactions_to_doc(interactions))),
     )  # fmt: skip
-    followers_set, following_set = set(followers), set(following)
+    followers, following = set(codec.text_list(doc, "followers")), set(codec.text_list(doc, "following"))
     conn.executemany(
         "INSERT INTO members (account, id, follower, following) VALUES (?, ?, ?, ?)",
-        ((key, pid, int(pid in followers_set), int(pid in following_set)) for pid in followers_set | following_set),
+        ((key, pid, int(pid in followers), int(pid in following)) for pid in followers | following),
     )
 
 
 def _verify(tmp: Path, source: Path, snapshots: dict[str, Any], journal: dict[str, Any]) -> None:
     """Read the new file back through the store's own reader and compare it with the old one: every account,
     both sets of every account, every event and sync record in order, every profile, every journal entry."""
-    from followtui.core.store import History
-
     conn = database.connect(tmp)
     history = History(conn, tmp)
     try:

@@ -98,7 +98,7 @@ def _doc(path: Path, table: str, text: str) -> dict[str, Any]:
     return doc
 
 
-def _json(value: Any) -> str:
+def json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
@@ -264,10 +264,6 @@ class History:
         return [_doc(self.path, "journal", d) for (d,) in self.rows("SELECT doc FROM journal ORDER BY seq")]
 
 
-#: The old name of a read of the history (it was one parsed JSON file).
-SnapshotFile = History
-
-
 class Store:
     """The user's data dir: the history (SQLite) and the annotations (TinyDB), each checked before any use."""
 
@@ -364,7 +360,7 @@ class Store:
             if conn.execute("SELECT 1 FROM accounts WHERE key = ?", (account.key,)).fetchone():
                 raise AccountExistsError(f"{account.label} is already tracked")
             conn.execute("INSERT INTO accounts (key, doc) VALUES (?, ?)",
-                         (account.key, _json(codec.account_to_doc(account))))  # fmt: skip
+                         (account.key, json_text(codec.account_to_doc(account))))  # fmt: skip
 
     def remove_account(self, account: TrackedAccount) -> None:
         """Forget the account and its history; profiles and annotations stay (another account may share them)."""
@@ -407,7 +403,7 @@ class Store:
         """A failed or suspect sync leaves only its own record behind."""
         with self._writing() as conn:
             conn.execute("INSERT INTO syncs (account, doc) VALUES (?, ?)",
-                         (report.account, _json(codec.report_to_doc(report))))  # fmt: skip
+                         (report.account, json_text(codec.report_to_doc(report))))  # fmt: skip
 
     def commit_sync(self, commit: SyncCommit) -> None:
         """Apply a whole sync in one transaction, writing only what changed: the members who came or went,
@@ -421,7 +417,7 @@ class Store:
                 "DO UPDATE SET doc = excluded.doc, gone = '' WHERE doc != excluded.doc OR gone != ''",
                 # in key order: SQLite appends to its B-tree instead of splitting pages all over it
                 (
-                    (platform, p.id, _json(codec.profile_to_doc(platform, p)))
+                    (platform, p.id, json_text(codec.profile_to_doc(platform, p)))
                     for p in sorted(commit.profiles.values(), key=_by_id)
                 ),
             )
@@ -429,9 +425,9 @@ class Store:
                              ((reason, platform, pid, reason) for pid, reason in commit.gone.items()))  # fmt: skip
             previous = conn.execute("SELECT baseline_at FROM state WHERE account = ?", (key,)).fetchone()
             baseline_at = previous[0] if previous else codec.iso(commit.report.observed_at)
-            posts = None if commit.posts is None else _json([codec.iso(t) for t in commit.posts])
+            posts = None if commit.posts is None else json_text([codec.iso(t) for t in commit.posts])
             interactions = (
-                None if commit.interactions is None else _json(codec.interactions_to_doc(commit.interactions))
+                None if commit.interactions is None else json_text(codec.interactions_to_doc(commit.interactions))
             )
             conn.execute(
                 "INSERT INTO state (account, observed_at, baseline_at, own_profile, posts, interactions) "
@@ -440,16 +436,16 @@ class Store:
                 # None: the platform lists no posts (or an import): keep what there is
                 "posts = coalesce(excluded.posts, posts), interactions = coalesce(excluded.interactions, interactions)",
                 (key, codec.iso(commit.report.observed_at), baseline_at,
-                 _json(codec.profile_to_doc(platform, commit.own_profile)), posts, interactions),
+                 json_text(codec.profile_to_doc(platform, commit.own_profile)), posts, interactions),
             )  # fmt: skip
             conn.executemany("INSERT INTO events (account, doc) VALUES (?, ?)",
-                             ((key, _json(codec.event_to_doc(e))) for e in commit.events))  # fmt: skip
+                             ((key, json_text(codec.event_to_doc(e))) for e in commit.events))  # fmt: skip
             conn.execute("INSERT INTO syncs (account, doc) VALUES (?, ?)",
-                         (key, _json(codec.report_to_doc(commit.report))))  # fmt: skip
+                         (key, json_text(codec.report_to_doc(commit.report))))  # fmt: skip
             handle = commit.own_profile.handle
             if handle and handle != commit.account.handle:
                 doc = codec.account_to_doc(commit.account) | {"handle": handle}
-                conn.execute("UPDATE accounts SET doc = ? WHERE key = ?", (_json(doc), key))
+                conn.execute("UPDATE accounts SET doc = ? WHERE key = ?", (json_text(doc), key))
         self._keep_backup()
 
     def _keep_backup(self) -> None:
@@ -510,9 +506,9 @@ class Store:
                 conn.execute("DELETE FROM members WHERE account = ? AND id = ?", (key, profile.id))
             kind = EventKind.FOLLOWING_ADDED if following else EventKind.FOLLOWING_REMOVED
             event = FollowEvent(key, kind, profile.id, at, source=EventSource.ACTION.value)
-            conn.execute("INSERT INTO events (account, doc) VALUES (?, ?)", (key, _json(codec.event_to_doc(event))))
+            conn.execute("INSERT INTO events (account, doc) VALUES (?, ?)", (key, json_text(codec.event_to_doc(event))))
             conn.execute("INSERT OR IGNORE INTO profiles (platform, id, doc, gone) VALUES (?, ?, ?, '')",
-                         (platform, profile.id, _json(codec.profile_to_doc(platform, profile))))  # fmt: skip
+                         (platform, profile.id, json_text(codec.profile_to_doc(platform, profile))))  # fmt: skip
 
     def journal(self) -> list[dict[str, Any]]:
         """Every follow/unfollow followtui made, oldest first (see core.actions)."""
@@ -521,7 +517,7 @@ class Store:
 
     def append_journal(self, entry: dict[str, Any]) -> None:
         with self._writing() as conn:
-            conn.execute("INSERT INTO journal (doc) VALUES (?)", (_json(entry),))
+            conn.execute("INSERT INTO journal (doc) VALUES (?)", (json_text(entry),))
 
     # annotations ------------------------------------------------------------------------------------
 

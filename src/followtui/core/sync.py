@@ -23,7 +23,7 @@ from filelock import FileLock, Timeout
 from followtui.core.changes import YOU_FOLLOW_THEM, changes_from_events
 from followtui.core.codec import Interactions, merge_profile
 from followtui.core.errors import StoreBusyError, StoreCorruptError, SuspectSyncError
-from followtui.core.store import Snapshot, SnapshotFile, Store, SyncCommit
+from followtui.core.store import History, Snapshot, Store, SyncCommit
 from followtui.models import (
     EventKind,
     EventSource,
@@ -519,7 +519,7 @@ async def _classify(provider: Provider, ids: frozenset[str]) -> dict[str, Profil
 
 
 def _departed(
-    store: SnapshotFile, account: TrackedAccount, followers: frozenset[str], looked_up: Mapping[str, object]
+    store: History, account: TrackedAccount, followers: frozenset[str], looked_up: Mapping[str, object]
 ) -> list[str]:
     """Past unfollowers not seen in this sync: re-checked so a trickster who later deletes the account, or
     renames it, is shown as it is now (they are in neither list, so nothing else would tell us)."""
