@@ -12,7 +12,6 @@ from followtui.core.errors import (
     SecretsFileError,
     StoreBusyError,
     StoreCorruptError,
-    StoreError,
     SuspectSyncError,
     UsageError,
 )
@@ -39,25 +38,19 @@ class ExitCode(enum.IntEnum):
     ARCHIVE = 10  # an export to import cannot be read (missing, malformed, too large); nothing was changed
 
 
+#: Which exit code each kind of error gives, the first match winning (so subclasses come before their bases).
+_CODES: tuple[tuple[tuple[type[BaseException], ...], ExitCode], ...] = (
+    ((UsageError,), ExitCode.USAGE),
+    ((SuspectSyncError,), ExitCode.SUSPECT),
+    ((ImportFileError,), ExitCode.ARCHIVE),
+    ((AuthError, SecretsFileError), ExitCode.AUTH),
+    ((NotFoundError,), ExitCode.NOT_FOUND),
+    ((HiddenListError,), ExitCode.HIDDEN),
+    ((RateLimitError, ProviderError), ExitCode.NETWORK),
+    ((StoreBusyError,), ExitCode.STORE_BUSY),
+    ((StoreCorruptError,), ExitCode.STORE_CORRUPT),
+)
+
+
 def exit_code_for(exc: BaseException) -> ExitCode:
-    if isinstance(exc, UsageError):
-        return ExitCode.USAGE
-    if isinstance(exc, SuspectSyncError):
-        return ExitCode.SUSPECT
-    if isinstance(exc, ImportFileError):
-        return ExitCode.ARCHIVE
-    if isinstance(exc, (AuthError, SecretsFileError)):
-        return ExitCode.AUTH
-    if isinstance(exc, NotFoundError):
-        return ExitCode.NOT_FOUND
-    if isinstance(exc, HiddenListError):
-        return ExitCode.HIDDEN
-    if isinstance(exc, (RateLimitError, ProviderError)):
-        return ExitCode.NETWORK
-    if isinstance(exc, StoreBusyError):
-        return ExitCode.STORE_BUSY
-    if isinstance(exc, StoreCorruptError):
-        return ExitCode.STORE_CORRUPT
-    if isinstance(exc, StoreError):
-        return ExitCode.ERROR
-    return ExitCode.ERROR
+    return next((code for kinds, code in _CODES if isinstance(exc, kinds)), ExitCode.ERROR)
