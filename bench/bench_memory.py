@@ -26,10 +26,14 @@ def peak_kib():
             return int(line.split()[1])
 """
 
-#: `followtui ARGS...` in this process, then its peak on stderr.
+#: `followtui ARGS...` in this process, then "peak_kib bytes_written" (VmHWM, and /proc's wchar) on stderr.
 CLI_PROBE = HWM + textwrap.dedent(
     """
     import runpy, sys
+    def wchar():
+        for line in open("/proc/self/io"):
+            if line.startswith("wchar:"):
+                return int(line.split()[1])
     sys.argv = ["followtui", *sys.argv[1:]]
     try:
         runpy.run_module("followtui", run_name="__main__", alter_sys=True)
@@ -37,7 +41,8 @@ CLI_PROBE = HWM + textwrap.dedent(
         if done.code:
             raise
     finally:
-        print(peak_kib(), file=sys.stderr)
+        sys.stdout.flush()
+        print(peak_kib(), wchar(), file=sys.stderr)
     """
 )
 
@@ -72,7 +77,7 @@ def peak_kib(args: list[str], env: dict[str, str] | None = None) -> int:
     done = subprocess.run([sys.executable, "-c", CLI_PROBE, *args], capture_output=True, text=True, env=env)
     if done.returncode != 0:
         raise SystemExit(f"{args[2:4]} failed: {done.stderr[-500:]}")
-    return int(done.stderr.strip().splitlines()[-1])
+    return int(done.stderr.strip().splitlines()[-1].split()[0])
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:

@@ -16,40 +16,19 @@ import os
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_memory import HWM
+from bench_memory import CLI_PROBE
 from bench_sync import simulator
-
-#: `followtui ARGS...` in this process; prints "peak_kib wchar_bytes" on stderr at the end.
-PROBE = HWM + textwrap.dedent(
-    """
-    import runpy, sys
-    def wchar():
-        for line in open("/proc/self/io"):
-            if line.startswith("wchar:"):
-                return int(line.split()[1])
-    sys.argv = ["followtui", *sys.argv[1:]]
-    try:
-        runpy.run_module("followtui", run_name="__main__", alter_sys=True)
-    except SystemExit as done:
-        if done.code:
-            raise
-    finally:
-        sys.stdout.flush()
-        print(peak_kib(), wchar(), file=sys.stderr)
-    """
-)
 
 
 def run(args: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     """(seconds, peak MiB, bytes written) of `followtui ARGS`, its stdout thrown away."""
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", PROBE, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    done = subprocess.run([sys.executable, "-c", CLI_PROBE, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                           text=True, env=env)  # fmt: skip
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
