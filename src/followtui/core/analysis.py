@@ -194,6 +194,10 @@ class ProfileBook(Mapping[str, Profile]):
         self._absent: set[str] = set()
         self._whole = store is None
 
+    @property
+    def store(self) -> Store | None:
+        return self._store
+
     def load(self, ids: Iterable[str]) -> None:
         """Read the given ids in one go (those not read yet)."""
         if self._whole or self._store is None:
@@ -283,8 +287,17 @@ class AccountData:
         if isinstance(self.profiles, ProfileBook):
             self.profiles.load_pane(self.account.key, pane, ids)
         rows = [self.profiles.get(pid) or Profile(id=pid, handle=pid) for pid in ids]
-        rows.sort(key=lambda p: p.handle.casefold())
+        rows.sort(key=lambda p: (p.handle.casefold(), p.id))  # the order of `pane_order`
         return rows
+
+    def pane_order(self, pane: str) -> list[str]:
+        """The pane's ids in `pane`'s order, without reading a profile (the store sorts by handle)."""
+        if self.snapshot is None:
+            return []
+        store = self.profiles.store if isinstance(self.profiles, ProfileBook) else None
+        if store is None:
+            return [p.id for p in self.pane(pane)]
+        return store.pane_order(self.account.key, self.account.platform, pane)
 
     def tricksters(self) -> list[Trickster]:
         followers = self.snapshot.followers if self.snapshot else frozenset()

@@ -235,6 +235,22 @@ class History:
                 out[profile.id] = profile
         return out
 
+    def pane_order(self, account_key: str, platform: str, pane: str) -> list[str]:
+        """A set pane's ids in the lists' order (handle, case-insensitive, then id), read without decoding a
+        profile: a screen of the list is then read by id (one handle out of each document, in SQLite's C)."""
+        keyed = []
+        for pid, handle in self.stream(
+            "SELECT m.id, json_extract(p.doc, '$.handle') FROM members AS m "
+            "LEFT JOIN profiles AS p ON p.platform = ? AND p.id = m.id "
+            f"WHERE m.account = ? AND {PANE_MEMBERS[pane]}",
+            (platform, account_key),
+        ):
+            if type(pid) is not str:
+                raise database.corrupt(self.path, f"members of {clean_text(account_key, 80)!r}: an id is not text")
+            keyed.append(((handle if type(handle) is str else pid).casefold(), pid))
+        keyed.sort()
+        return [pid for _, pid in keyed]
+
     def gone_ids(self, platform: str) -> dict[str, str]:
         """Accounts known to be deleted/suspended/moved, with the reason."""
         return dict(self.rows("SELECT id, gone FROM profiles WHERE platform = ? AND gone != ''", (platform,)))
@@ -386,6 +402,10 @@ class Store:
     def pane_profiles(self, account_key: str, platform: str, pane: str) -> dict[str, Profile]:
         with self.read() as history:
             return history.pane_profiles(account_key, platform, pane)
+
+    def pane_order(self, account_key: str, platform: str, pane: str) -> list[str]:
+        with self.read() as history:
+            return history.pane_order(account_key, platform, pane)
 
     def events(self, account_key: str) -> list[FollowEvent]:
         with self.read() as history:

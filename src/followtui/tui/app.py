@@ -266,7 +266,6 @@ def run_tui(store: Store, settings: Settings, *, theme: str | None = None, befor
     app = FollowApp(store, settings, theme=theme, before_sync=before_sync, title=title)
     result = app.run()
     if app.failure:
-
         raise StoreError(app.failure)
     if app.return_code and app.return_code > 128:  # ended by a signal: no demo or follow-up after it
         raise SystemExit(app.return_code)

@@ -6,16 +6,17 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from followtui.core.analysis import PANE_TITLES, PANES, AccountData, pane_ids, successful_syncs
+from followtui.core.analysis import PANE_TITLES, PANES, AccountData, ProfileBook, pane_ids, successful_syncs
 from followtui.core.policy import Judge, Policy
 from followtui.core.stats import account_stats, trend_line
 from followtui.core.store import Store
-from followtui.models import Annotation, Change, FollowEvent, TrackedAccount, Trickster
-from followtui.tui.rows import AccountRow, compact_count
+from followtui.models import Annotation, Change, FollowEvent, Profile, TrackedAccount, Trickster
+from followtui.tui.rows import AccountRow, RowWindow, compact_count
 
 #: Pane names short enough for six tabs with their counts in 80 columns (core's PANE_TITLES are for the CLI).
 TAB_LABELS = {
@@ -62,15 +63,22 @@ class ScreenData:
     _shared: dict[str, AccountRow] = field(default_factory=dict)  # one row object per account, in every pane
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _index: dict[str, dict[str, int]] = field(default_factory=dict)
+    _windows: dict[str, RowWindow] = field(default_factory=dict)
     _changes: list[Change] | None = None
 
     @classmethod
     def load(
         cls, store: Store, account: TrackedAccount, policy: Policy | None = None, first: str = "followers"
     ) -> ScreenData:
-        """The account's data with the rows of the `first` pane; the other panes are built when first asked
-        for (`rows`), or all at once by `prepare` off the UI thread, so 100k accounts open as fast as 1k."""
-        data = AccountData.load(store, account)
+        """The account's data with the first screen of the `first` pane (`view`); every pane's rows are built
+        when first asked for (`rows`), or all at once by `prepare` off the UI thread, so 100k accounts open
+        nearly as fast as 1k. The window's order is read in a second thread while the rest loads: SQLite
+        sorts out the handles without the GIL."""
+        windowed = cls._windowed(first, policy is not None)
+        with ThreadPoolExecutor(1) as pool:
+            order = pool.submit(store.pane_order, account.key, account.platform, first) if windowed else None
+            data = AccountData.load(store, account)
+            ids = order.result() if order is not None and data.snapshot is not None else None
         snapshot = data.snapshot_sync()
         # Judged by the sync clock, so "days since the last post" means days before the data was taken.
         now = (snapshot.observed_at if snapshot else None) or datetime.now(UTC)
@@ -82,8 +90,50 @@ class ScreenData:
         if policy is not None:  # the account's own policy section, and each account's relation to you
             judge = Judge(policy.for_account(account.label, account.key), now, data.relations())
         screen = cls(data=data, timelines=dict(timelines), trend=trend, judge=judge)
-        screen.rows(first)
+        if ids is not None:
+            screen._windows[first] = RowWindow(ids, screen._window_rows)
+        screen.view(first)[: RowWindow.BLOCK]
         return screen
+
+    @staticmethod
+    def _windowed(pane: str, judged: bool) -> bool:
+        """Whether the list shows the pane through a window: panes in handle order; the decision queues (when
+        a policy sorts them by verdict) and the tricksters need every row first."""
+        return pane != "tricksters" and not (judged and pane in ("fans", "nonfollowers"))
+
+    def view(self, pane: str) -> Sequence[AccountRow]:
+        """What the list shows of a pane now: its rows when built, else a window that builds the rows on
+        screen from the store (panes in handle order; the decision queues and tricksters are built whole,
+        their order needs every verdict)."""
+        found = self._rows.get(pane)
+        if found is not None:
+            return found
+        if not self._windowed(pane, self.judge is not None):
+            return self.rows(pane)
+        window = self._windows.get(pane)
+        if window is None:
+            window = self._windows[pane] = RowWindow(self.data.pane_order(pane), self._window_rows)
+        return window
+
+    def find_row(self, pane: str, row_id: str) -> AccountRow | None:
+        """The pane's row of this account as the list has it now (built if its window is not)."""
+        rows = self.view(pane)
+        if isinstance(rows, RowWindow):
+            index = rows.index_of(row_id)
+            return None if index is None else rows[index]
+        return next((r for r in rows if r.id == row_id), None)
+
+    def _window_rows(self, ids: Sequence[str]) -> list[AccountRow]:
+        data = self.data
+        missing = [pid for pid in ids if pid not in self._shared]
+        if isinstance(data.profiles, ProfileBook):
+            data.profiles.load(missing)
+        following = data.snapshot.following if data.snapshot is not None else frozenset()
+        for pid in missing:
+            profile = data.profiles.get(pid) or Profile(id=pid, handle=pid)
+            row = AccountRow.build(profile, data.annotation(pid), None, self.judge, pid in following)
+            self._shared.setdefault(pid, row)
+        return [self._shared[pid] for pid in ids]
 
     def rows(self, pane: str) -> list[AccountRow]:
         """The pane's rows, built on first use (Fans, the follow-back queue, best verdicts first). Built outside
@@ -166,7 +216,9 @@ class ScreenData:
             for pid, annotation in by_id.items():  # the one row every pane shares, then each pane's slot
                 row = self._shared.get(pid)
                 if row is not None:
-                    self._shared[pid] = row.with_annotation(annotation)
+                    self._shared[pid] = row = row.with_annotation(annotation)
+                    for window in self._windows.values():
+                        window.replace(row)
         for pane, rows in built:
             index = self._index.get(pane)
             if index is None:

@@ -3,10 +3,10 @@ and sorting 100k rows never touches the store or the network objects again."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from followtui.core.policy import VERDICT_ORDER, Judge, Verdict
 from followtui.core.policy.engagement import engagement
@@ -82,6 +82,57 @@ class AccountRow:
 
     def with_annotation(self, annotation: Annotation) -> AccountRow:
         return AccountRow.build(self.profile, annotation, self.trickster, self.judge, self.you_follow)
+
+
+class RowWindow(Sequence[AccountRow]):
+    """A pane's rows in list order, built a block at a time when first drawn, so the first screen of a 100k
+    pane costs a few hundred profiles, not 100k. Sorting and filtering need every row: the list waits for
+    them (the screen hands it the whole pane when it is built). Keeps the last `KEPT` blocks."""
+
+    BLOCK = 200
+    KEPT = 64
+
+    def __init__(self, ids: Sequence[str], build: Callable[[Sequence[str]], list[AccountRow]]) -> None:
+        self.ids = ids
+        self._build = build
+        self._blocks: dict[int, list[AccountRow]] = {}
+        self._where: dict[str, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> AccountRow: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[AccountRow]: ...
+    def __getitem__(self, index: int | slice) -> AccountRow | list[AccountRow]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self.ids)))]
+        if index < 0:
+            index += len(self.ids)
+        if not 0 <= index < len(self.ids):
+            raise IndexError(index)
+        number, offset = divmod(index, self.BLOCK)
+        block = self._blocks.pop(number, None)  # popped and put back: the dict's order is the use order
+        if block is None:
+            block = self._build(self.ids[number * self.BLOCK : (number + 1) * self.BLOCK])
+            if len(self._blocks) >= self.KEPT:
+                del self._blocks[next(iter(self._blocks))]
+        self._blocks[number] = block
+        return block[offset]
+
+    def index_of(self, row_id: str) -> int | None:
+        if self._where is None:
+            self._where = {pid: i for i, pid in enumerate(self.ids)}
+        return self._where.get(row_id)
+
+    def replace(self, row: AccountRow) -> None:
+        """Swap in a changed row (a tag or a note) if its block is built; an unbuilt block reads it anew."""
+        index = self.index_of(row.id)
+        if index is not None:
+            block = self._blocks.get(index // self.BLOCK)
+            if block is not None:
+                block[index % self.BLOCK] = row
 
 
 #: Per row id: the verdict and the rules that spoke in it (kept while the verdict is the same object).

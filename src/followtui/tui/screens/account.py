@@ -93,7 +93,7 @@ class AccountScreen(Screen[None]):
             return cursor
         data = main.screen_data
         if data is not None:
-            found = next((r for r in data.rows(main.pane) if r.id == row_id), None)
+            found = data.find_row(main.pane, row_id)
             if found is not None:
                 return found
         return self.row  # no longer in the pane (unfollowed, gone): still worth reading

@@ -6,6 +6,7 @@ Every action here works on the marked rows when there are any, else on the highl
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
     from followtui.tui.app import FollowApp
 
 MAX_TAG, MAX_NOTE = 64, 4000
+#: How long the other panes wait for the first screen of rows to be painted before they take the CPU.
+PAINT_WAIT_S = 1.0
 
 
 def _preset_bindings() -> list[Binding]:
@@ -164,12 +167,22 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_account(self, account) -> None:  # type: ignore[no-untyped-def]
         data = ScreenData.load(self.follow_app.store, account, self.follow_app.policy, first=self.pane)
-        self.app.call_from_thread(self.show_data, data)
-        data.prepare()  # the other panes, while the first one is already on screen
+        painted = threading.Event()
+        self.app.call_from_thread(self.show_data, data, painted)
+        painted.wait(PAINT_WAIT_S)  # the first rows reach the terminal before the other rows take the CPU
+        data.prepare()  # every pane's rows, while the first screen of one is already shown
         gc.freeze()  # their rows too are long-lived: out of the cyclic GC's way
+        self.app.call_from_thread(self.rows_ready, data)
 
-    def show_data(self, data: ScreenData) -> None:
+    def rows_ready(self, data: ScreenData) -> None:
+        """Every pane is built: the list trades its window for the whole pane (a waiting sort or filter runs)."""
+        if data is self.screen_data and self.table.holds_window:
+            self.table.set_rows(data.view(self.pane))
+
+    def show_data(self, data: ScreenData, painted: threading.Event | None = None) -> None:
         self.screen_data = data
+        if painted is not None:
+            self.call_after_refresh(painted.set)
         # 100k rows are ~1.5M long-lived objects: keep the cyclic GC from rescanning them mid-keystroke.
         gc.collect()
         gc.freeze()
@@ -186,7 +199,7 @@ class MainScreen(Screen[None]):
         if self.screen_data is None:
             return
         self.table.set_columns(TRICKSTER_COLUMNS if pane == "tricksters" else COLUMNS)
-        self.table.set_rows(self.screen_data.rows(pane))
+        self.table.set_rows(self.screen_data.view(pane))
         self.update_detail(self.table.cursor_row)
 
     def update_detail(self, row: AccountRow | None) -> None:
@@ -362,7 +375,7 @@ class MainScreen(Screen[None]):
         if self.screen_data is None:
             return
         self.screen_data.apply_annotations(changed)
-        self.table.set_rows(self.screen_data.rows(self.pane))
+        self.table.set_rows(self.screen_data.view(self.pane))
         self.update_detail(self.table.cursor_row)
 
     @staticmethod

@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from followtui.tui.rows import COLUMNS, AccountRow, Column, FilterMemo, row_filter
+from followtui.tui.rows import COLUMNS, AccountRow, Column, FilterMemo, RowWindow, row_filter
 from followtui.tui.widgets.account_table_cells import MARK, NO_MARK, column_at, fit, header_line, layout, sort_rows
 
 _UNKNOWN = "–"  # what rows.py shows for a value the platform did not give
@@ -134,9 +134,10 @@ class AccountTable(ScrollView, can_focus=True):
     ) -> None:
         super().__init__(id=id, classes=classes)
         self._columns: tuple[Column, ...] = tuple(columns)
-        self._rows: list[AccountRow] = []  # as given
-        self._sorted: list[AccountRow] = []  # all rows in sort order
-        self._visible: list[AccountRow] = []  # sorted rows that pass the filter
+        self._rows: Sequence[AccountRow] = []  # as given: a list, or a window that builds rows as drawn
+        self._sorted: Sequence[AccountRow] = []  # all rows in sort order
+        self._visible: Sequence[AccountRow] = []  # sorted rows that pass the filter
+        self._waiting = False  # a sort or filter waits for every row (the list holds a window)
         self._filter_raw = ""
         self._needle = ""
         self._terms: tuple[str, ...] = ()  # the filter's is:/why: terms
@@ -181,7 +182,23 @@ class AccountTable(ScrollView, can_focus=True):
     def marked_rows(self) -> Sequence[AccountRow]:
         """Every marked row in display order, including rows the current filter hides."""
         marks = self._marks
-        return tuple(r for r in self._sorted if r.id in marks) if marks else ()
+        if not marks:
+            return ()
+        rows = self._rows
+        if isinstance(rows, RowWindow):
+            places = (rows.index_of(m) for m in marks)
+            return tuple(rows[i] for i in sorted(i for i in places if i is not None))
+        return tuple(r for r in self._sorted if r.id in marks)
+
+    @property
+    def holds_window(self) -> bool:
+        """The list holds a `RowWindow`: its rows are built as they are drawn."""
+        return isinstance(self._rows, RowWindow)
+
+    @property
+    def waiting_for_rows(self) -> bool:
+        """A sort or filter is asked for while the list holds only a window of its rows (see `set_rows`)."""
+        return self._waiting
 
     @property
     def row_count(self) -> int:
@@ -205,11 +222,14 @@ class AccountTable(ScrollView, can_focus=True):
         return self._sort_reverse
 
     def set_rows(self, rows: Sequence[AccountRow], *, keep_cursor: bool = True) -> None:
-        """Replace the data, keeping filter, sort, marks (of ids still present) and the cursor's row id."""
+        """Replace the data, keeping filter, sort, marks (of ids still present) and the cursor's row id.
+
+        A `RowWindow` is shown as it is, its rows built as they are drawn; a sort or filter then waits until
+        the rows are given whole (the list says so meanwhile)."""
         cursor_id = self._cursor_id() if keep_cursor else None
-        self._rows = list(rows)
+        self._rows = rows if isinstance(rows, RowWindow) else list(rows)
         if self._marks:
-            ids = {r.id for r in self._rows}
+            ids = set(rows.ids) if isinstance(rows, RowWindow) else {r.id for r in self._rows}
             kept = self._marks & ids
             if kept != self._marks:
                 self._marks = kept
@@ -226,7 +246,7 @@ class AccountTable(ScrollView, can_focus=True):
         self._line_cache.clear()
         if self._sort_key is not None and all(c.key != self._sort_key for c in self._columns):
             self._sort_key = None
-            self._sorted = list(self._rows)
+            self._resort()
             self._refilter(narrow=False)
             self._place_cursor(None)
         self.refresh()
@@ -277,15 +297,18 @@ class AccountTable(ScrollView, can_focus=True):
 
     def _resort(self) -> None:
         column = next((c for c in self._columns if c.key == self._sort_key), None)
-        if column is None:
-            self._sorted = list(self._rows)
+        if column is None or isinstance(self._rows, RowWindow):  # a window is sorted when given whole
+            self._sorted = self._rows if isinstance(self._rows, RowWindow) else list(self._rows)
         else:
             self._sorted = sort_rows(self._rows, column.sort_key, self._sort_reverse)
 
     def _refilter(self, *, narrow: bool) -> None:
         needle, test = self._needle, self._test
         source = self._visible if narrow else self._sorted
-        if test is not None:
+        self._waiting = isinstance(self._rows, RowWindow) and bool(needle or test or self._sort_key)
+        if self._waiting:
+            self._visible = []
+        elif test is not None:
             self._visible = [r for r in source if needle in r.search_text and test(r)]
         elif not needle:
             self._visible = self._sorted
@@ -300,6 +323,8 @@ class AccountTable(ScrollView, can_focus=True):
     def _index_of(self, row_id: str | None) -> int | None:
         if row_id is None:
             return None
+        if isinstance(self._visible, RowWindow):
+            return self._visible.index_of(row_id)
         for i, row in enumerate(self._visible):
             if row.id == row_id:
                 return i
@@ -413,7 +438,8 @@ class AccountTable(ScrollView, can_focus=True):
         """Mark every visible row, or unmark them all when they already are."""
         if not self._visible:
             return
-        ids = {r.id for r in self._visible}
+        visible = self._visible
+        ids = set(visible.ids) if isinstance(visible, RowWindow) else {r.id for r in visible}
         if ids <= self._marks:
             self._marks -= ids
         else:
@@ -480,7 +506,10 @@ class AccountTable(ScrollView, can_focus=True):
     def _render_empty(self, width: int) -> Strip:
         style = self.get_component_rich_style("account-table--empty")
         filtered = self._filter_raw and self._rows
-        message = f"No matches for “{self._filter_raw}”" if filtered else "No accounts here"
+        if self._waiting:
+            message = f"Reading all {len(self._rows):,} rows to {'filter' if self._filter_raw else 'sort'}…"
+        else:
+            message = f"No matches for “{self._filter_raw}”" if filtered else "No accounts here"
         return Strip([Segment(fit(NO_MARK + message, width), style)], width)
 
     def _foreground(self, component: str) -> Style:
