@@ -1,7 +1,9 @@
 """`python -m followtui.simulator`: serve a seeded world until interrupted.
 
 Prints exactly one line to stdout, the base URL, so a parent process can read it and connect; everything
-else goes to stderr.
+else goes to stderr. With `--stream-port`, Bluesky's event streams (Jetstream, the repo firehose) are served
+on that WebSocket port too (0 picks a free one): `GET /_sim/stream` on the base URL tells where, and the
+URL also goes to stderr.
 """
 
 from __future__ import annotations
@@ -52,6 +54,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="Bluesky app password: PW (for the first owner) or OWNER=PW; repeatable",
     )
     p.add_argument("--access-ttl-s", type=float, default=None, help="Bluesky access token lifetime (default 7200)")
+    p.add_argument(
+        "--stream-port",
+        type=int,
+        default=None,
+        help="also serve Jetstream and the repo firehose on this WebSocket port (0 picks a free port)",
+    )
+    p.add_argument("--stream-retention", type=int, default=None, help="commits the streams keep (default 100000)")
     return p.parse_args(argv)
 
 
@@ -91,6 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     for spec in args.app_password:
         owner, sep, password = spec.partition("=")
         world.add_app_password(owner if sep else owners[0], password if sep else owner)
+    stream = None
+    if args.stream_port is not None:
+        from .stream import StreamServer
+
+        stream = StreamServer(world, host=args.host, port=args.stream_port, retention=args.stream_retention)
     if args.days:
         world.advance_days(args.days)
     faults = None
@@ -114,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
         app_options={"access_ttl_s": args.access_ttl_s} if args.access_ttl_s and args.platform == "bluesky" else None,
     )
     server.start()
+    if stream is not None:
+        stream.start()
+        print(f"stream: {stream.url} (Jetstream {stream.jetstream_url}, firehose {stream.firehose_url})",
+              file=sys.stderr, flush=True)  # fmt: skip
     signal.signal(signal.SIGTERM, lambda *_: server._stopping.set())
     _stop_when_orphaned(server)
     print(server.url, flush=True)
@@ -123,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         pass
     finally:
         server.stop()
+        if stream is not None:
+            stream.stop()
     return 0
 
 

@@ -22,6 +22,7 @@ come on the next page, so nothing is lost that the world still shows).
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 import hmac
 import re
@@ -31,7 +32,7 @@ from typing import Any
 
 import orjson
 
-from . import interactions_bluesky
+from . import dagcbor, interactions_bluesky
 from .faults import Fault, FaultPlan, Shape, cut, rebody, wrong_types
 from .ratelimit import WindowLimiter, WindowState
 from .wire import Request, Response, RowCache, http_date, json_response
@@ -112,6 +113,17 @@ def _rkey_record(rkey: str) -> tuple[int, int] | None:
         return None
     micros, clock = value >> 10, value & 1023
     return clock * 1_000_000 + micros % 1_000_000, micros // 1_000_000
+
+
+def follow_record_value(subject_id: int, ts: int) -> dict[str, Any]:
+    """The `app.bsky.graph.follow` record of a follow edge (followed at `ts`) as its follower's repo stores it: the
+    same value, so the same CID, in `com.atproto.repo.listRecords` and on the event streams."""
+    return {"$type": FOLLOW, "subject": did_for(subject_id), "createdAt": _iso_ms(ts)}
+
+
+def record_cid(value: dict[str, Any]) -> str:
+    """A record's real CID: CIDv1, dag-cbor, sha2-256 of its DAG-CBOR bytes."""
+    return str(dagcbor.cid_of(dagcbor.encode(value)))
 
 
 def cid_for(*parts: object) -> str:
@@ -200,6 +212,7 @@ class BlueskyApp:
         self._did_index: dict[str, int] = {}
         self._indexed = 0
         self._key = f"followtui-sim:{world.seed}".encode()
+        self._repos: dict[int, tuple[int, list[str], list[tuple[int, int, int]]]] = {}
 
     # ------------------------------------------------------------------ identity
 
@@ -555,6 +568,57 @@ class BlueskyApp:
         times = self.world.activity_times(acc, limit + 1, before=before)
         return [(ts, _unit("repost", acc.id, ts) < REPOST_SHARE) for ts in times]
 
+    def _list_records(self, req: Request, me: Account | None) -> Response:
+        """`com.atproto.repo.listRecords` of `app.bsky.graph.follow`: the repo's follow records (those to
+        deactivated accounts too), by record key, newest first (`reverse=true`: oldest first). Like the PDS, the
+        cursor is the last record key returned, present whenever the page is not empty."""
+        repo = _param(req, "repo")
+        collection = _param(req, "collection")
+        limit = _limit(req.arg("limit"))
+        cursor = req.arg("cursor")
+        reverse = req.arg("reverse") in ("true", "1")
+        acc = self.resolve(repo)
+        if acc is None or acc.state == "deleted":
+            raise _invalid(f"Could not find repo: {repo}")
+        if acc.state == "suspended":
+            raise XrpcError(400, "RepoTakendown", f"Repo has been takendown: {repo}")
+        if acc.state == "deactivated":
+            raise XrpcError(400, "RepoDeactivated", f"Repo has been deactivated: {repo}")
+        keys, rows = self._follow_records(acc) if collection == FOLLOW else ([], [])
+        if reverse:
+            start = bisect.bisect_right(keys, cursor) if cursor else 0
+            picked = list(range(start, min(start + limit, len(keys))))
+        else:
+            end = bisect.bisect_left(keys, cursor) if cursor else len(keys)
+            picked = list(range(end - 1, max(end - limit, 0) - 1, -1))
+        did = did_for(acc.id)
+        records = []
+        for i in picked:
+            target, _, ts = rows[i]
+            value = follow_record_value(target, ts)
+            records.append({"uri": f"at://{did}/{FOLLOW}/{keys[i]}", "cid": record_cid(value), "value": value})
+        body: dict[str, Any] = {"records": records}
+        if picked:
+            body["cursor"] = keys[picked[-1]]
+        return json_response(200, body)
+
+    def _follow_records(self, acc: Account) -> tuple[list[str], list[tuple[int, int, int]]]:
+        """The account's follow records sorted by key: the keys, and (target id, record id, followed_at)."""
+        ver = self.world.version(acc)
+        hit = self._repos.get(acc.id)
+        if hit is not None and hit[0] == ver:
+            return hit[1], hit[2]
+        edges = self.world.edges_of(acc.id, inbound=False)
+        ids = self.world.following_ids(acc)
+        fids = self.world.follow_record_ids(acc, inbound=False)
+        rows = sorted((rkey_for(f, edges[t]), t, f, edges[t]) for t, f in zip(ids, fids, strict=True))
+        keys = [r[0] for r in rows]
+        table = [(t, f, ts) for _, t, f, ts in rows]
+        if len(self._repos) > 10_000:
+            self._repos.clear()
+        self._repos[acc.id] = (ver, keys, table)
+        return keys, table
+
     def _create_session(self, req: Request, me: Account | None) -> Response:
         data = _json_body(req)
         identifier, password = data.get("identifier"), data.get("password")
@@ -630,19 +694,21 @@ class BlueskyApp:
             raise _invalid(f'Invalid {FOLLOW} record: Record must have the property "createdAt"')
         target = self.account_by_did(subject)
         rkey: str | None = None
+        cid: str | None = None
         if target is not None and target.active and me.active and target.id != me.id:
             if self.world.follow_record(me, target) is None:
                 self.world.follow(me, target, via="api")
             rec = self.world.follow_record(me, target)
             if rec is not None:  # a second follow of the same account returns the live record
                 rkey = rkey_for(*rec)
+                cid = record_cid(follow_record_value(target.id, rec[1]))  # as listRecords and the streams show it
         if rkey is None:  # a record the AppView ignores (gone or unknown subject): stored nowhere
             with self._lock:
                 self._serial += 1
                 rkey = tid((self.world.now_ts() * 1_000_000 + self._serial % 1_000_000) << 10 | 1023)
         uri = f"at://{did_for(me.id)}/{FOLLOW}/{rkey}"
         rev = tid(self.world.now_ts() * 1_000_000 << 10)
-        body = {"uri": uri, "cid": cid_for(uri), "commit": {"cid": cid_for("commit", uri), "rev": rev}}
+        body = {"uri": uri, "cid": cid or cid_for(uri), "commit": {"cid": cid_for("commit", uri), "rev": rev}}
         body["validationStatus"] = "valid"
         return json_response(200, body)
 
@@ -813,4 +879,5 @@ _ROUTES = {
     "com.atproto.server.getSession": ("GET", BlueskyApp._get_session),
     "com.atproto.repo.createRecord": ("POST", BlueskyApp._create_record),
     "com.atproto.repo.deleteRecord": ("POST", BlueskyApp._delete_record),
+    "com.atproto.repo.listRecords": ("GET", BlueskyApp._list_records),
 }

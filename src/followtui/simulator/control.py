@@ -1,4 +1,5 @@
-"""`/_sim/*` control routes: advance days, read the truth and the log, set faults, read counters.
+"""`/_sim/*` control routes: advance days, read the truth and the log, set faults, read counters, drive the
+event streams (`/_sim/stream/...`, when a `StreamServer` serves the same world).
 
 They let a test or a demo drive a simulator running in another process (the standalone CLI) exactly as an
 in-process test drives a `World`.
@@ -74,6 +75,8 @@ def control(sim: SimulatorServer, req: Request) -> Response:
         return ok({"changed": _change(sim, _body(req))})
     if name == "now" and method == "GET":
         return ok({"now": world.now().strftime("%Y-%m-%dT%H:%M:%SZ"), "day": world.day})
+    if name == "stream" or name.startswith("stream/"):
+        return _stream(sim, name[len("stream") :].strip("/"), req)
     return json_response(404, {"error": f"no control route {method} /_sim/{name}"}, route="control")
 
 
@@ -94,13 +97,16 @@ def _whois(sim: SimulatorServer, ref: str | int) -> dict[str, Any]:
 
 
 def _change(sim: SimulatorServer, data: dict[str, Any]) -> bool:
-    """One forced change: {"kind": follow|unfollow|delete|suspend|deactivate|reactivate|rename|move, "actor",
-    "target"/"new_login"}."""
+    """One forced change: {"kind": follow|unfollow|refollow|delete|suspend|deactivate|reactivate|rename|move,
+    "actor", "target"/"new_login"}. `refollow`: the actor, already following the target, follows it again (one
+    commit deleting the old record and creating a new one on the streams)."""
     world, kind, actor = sim.world, data["kind"], _ref(data["actor"])
     if kind == "follow":
         return world.follow(actor, _ref(data["target"]))
     if kind == "unfollow":
         return world.unfollow(actor, _ref(data["target"]))
+    if kind == "refollow":
+        return world.refollow(actor, _ref(data["target"]))
     if kind == "delete":
         return world.delete(actor)
     if kind == "suspend":
@@ -114,3 +120,62 @@ def _change(sim: SimulatorServer, data: dict[str, Any]) -> bool:
     if kind == "rename":
         return world.rename(actor, str(data["new_login"]))
     raise ValueError(f"unknown change kind {kind!r}")
+
+
+def _stream(sim: SimulatorServer, name: str, req: Request) -> Response:
+    """`/_sim/stream/...`, driving the `StreamServer` of this world (404 when none runs):
+
+    - `GET /_sim/stream`: its URLs (`url`, `jetstream`, `firehose`), `seq` (newest), `oldest_seq`, `time_us`,
+      `retention`, connected `clients`, frame counters and noise runs.
+    - `GET /_sim/stream/commits?cursor=SEQ&limit=N`: the kept commits after SEQ as JSON summaries.
+    - `POST /_sim/stream/inject {"kind": garbage|truncated|missing_fields|unknown_type, "endpoint":
+      all|jetstream|firehose}`: one malformed frame to every current client -> `{"clients": n}`.
+    - `POST /_sim/stream/drop {"code": null|int, "reason": str}`: drop every connection (no code: abort the TCP
+      connection; a code: close with it) -> `{"dropped": n}`.
+    - `POST /_sim/stream/retention {"commits": n}`: keep only the newest n commits (older cursors become outdated).
+    - `POST /_sim/stream/noise {"rate", "seconds", "count", "per_minute", "seed", "unfollow_share",
+      "refollow_share", "wait": bool}`: start follow churn among non-owners (see `StreamServer.noise`; `wait`
+      answers when it is done); `GET` its status; `DELETE` stops every run.
+    """
+    from .stream import StreamServer
+
+    stream = StreamServer.for_world(sim.world)
+    method = req.method
+
+    def ok(payload: Any) -> Response:
+        return json_response(200, payload, route="control")
+
+    if stream is None:
+        return json_response(404, {"error": "no stream server serves this world"}, route="control")
+    if name == "" and method == "GET":
+        return ok(stream.status())
+    if name == "commits" and method == "GET":
+        after = int(req.arg("cursor") or 0)
+        limit = int(req.arg("limit") or 1000)
+        return ok({"commits": [c.summary() for c in stream.log.commits(after, limit)], "seq": stream.log.head_seq})
+    if name == "inject" and method == "POST":
+        data = _body(req)
+        return ok({"clients": stream.inject(str(data.get("kind", "garbage")), str(data.get("endpoint", "all")))})
+    if name == "drop" and method == "POST":
+        data = _body(req)
+        code = data.get("code")
+        return ok({"dropped": stream.drop(None if code is None else int(code), str(data.get("reason", "")))})
+    if name == "retention" and method == "POST":
+        stream.set_retention(int(_body(req)["commits"]))
+        return ok(stream.status())
+    if name == "noise" and method == "POST":
+        data = _body(req)
+        wait = bool(data.pop("wait", False))
+        allowed = {"rate", "seconds", "count", "per_minute", "seed", "unfollow_share", "refollow_share"}
+        unknown = set(data) - allowed
+        if unknown:
+            raise ValueError(f"unknown noise options {sorted(unknown)}")
+        run = stream.noise(**data)
+        if wait:
+            run.wait()
+        return ok(run.status())
+    if name == "noise" and method == "GET":
+        return ok({"runs": stream.noise_status()})
+    if name == "noise" and method == "DELETE":
+        return ok({"stopped": stream.stop_noise()})
+    return json_response(404, {"error": f"no control route {method} /_sim/stream/{name}"}, route="control")

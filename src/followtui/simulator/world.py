@@ -14,7 +14,7 @@ import itertools
 import random
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +29,13 @@ POSTING_HISTORY_DAYS = 30
 #: Share of days an owner posts on, and the most posts on one such day.
 POSTING_DAY_SHARE = 0.4
 MAX_POSTS_A_DAY = 3
+
+#: A follow record an applied change created or deleted: (action "create"/"delete", follower id, target id,
+#: follow-record id, followed_at epoch seconds). What a repo stream needs that the log leaves out.
+RecordOp = tuple[str, int, int, int, int]
+#: Called under the world's lock after every applied change: (the logged event, its follow-record ops, its time
+#: in epoch microseconds). Must be quick and must not call back into the world from another thread.
+Listener = Callable[[dict[str, Any], tuple[RecordOp, ...], int], None]
 
 # Archetype weights per side of the owner's graph (kind, weight).
 _FOLLOWER_KINDS = (("normal", 62), ("inactive", 10), ("farmer", 9), ("newbie", 7), ("bot", 2), ("elite", 1))
@@ -125,6 +132,7 @@ class World:
         self._app_passwords: dict[int, set[str]] = {}
         self._hidden_network: set[int] = set()
         self._moved: dict[int, int] = {}
+        self._listeners: list[Listener] = []
         #: Likes, reposts, replies on owners' posts; stars, forks, issues on their repositories.
         self.engagement = Engagement(self)
 
@@ -475,6 +483,35 @@ class World:
         with self.lock:
             return self._manual(("unfollow", self._require(a).id, self._require(b).id), via)
 
+    def refollow(self, a: str | int | Account, b: str | int | Account, *, via: str = "manual") -> bool:
+        """`a`, already following `b`, follows it again, as a PDS does it: one commit deletes the old follow record
+        and creates a new one (new record id and key, new followed_at; logged as `refollow`). False when `a` does
+        not follow `b` or either side is not active."""
+        with self.lock:
+            return self._manual(("refollow", self._require(a).id, self._require(b).id), via)
+
+    def change_at(self, op: tuple[Any, ...], at: float, *, via: str = "noise") -> bool:
+        """Apply one change (e.g. `("follow", a_id, b_id)`) at simulated epoch seconds `at`, sub-second
+        precision kept for listeners; an `at` before now means now. The clock moves to `at` when it applied.
+        For callers that pace many changes to a simulated second (the stream's noise)."""
+        with self.lock:
+            at = max(at, float(self._now))
+            ts = int(at)
+            if self._apply(op, ts, via, at_us=max(int(at * 1_000_000), ts * 1_000_000)):
+                self._now = ts
+                return True
+            return False
+
+    def add_listener(self, fn: Listener) -> None:
+        """Call `fn(event, record_ops, at_us)` after every applied change (see `Listener`), from now on."""
+        with self.lock:
+            self._listeners.append(fn)
+
+    def remove_listener(self, fn: Listener) -> None:
+        with self.lock:
+            if fn in self._listeners:
+                self._listeners.remove(fn)
+
     def delete(self, a: str | int | Account) -> bool:
         """The account is deleted: its edges vanish (logged as `delete`, never as unfollows)."""
         with self.lock:
@@ -530,23 +567,34 @@ class World:
         self._ver[a] = self._ver.get(a, 0) + 1
         self._ver[b] = self._ver.get(b, 0) + 1
 
-    def _apply(self, op: tuple[Any, ...], ts: int, via: str) -> bool:
-        """Carry out one change if it still makes sense, and log it. Callers hold the lock."""
+    def _apply(self, op: tuple[Any, ...], ts: int, via: str, *, at_us: int | None = None) -> bool:
+        """Carry out one change if it still makes sense, log it and tell the listeners. Callers hold the lock."""
         kind, actor_id = op[0], op[1]
         actor = self._accounts[actor_id]
         extra: dict[str, Any] = {}
         target: Account | None = None
-        if kind in ("follow", "unfollow"):
+        records: tuple[RecordOp, ...] = ()
+        if kind in ("follow", "unfollow", "refollow"):
             target = self._accounts[op[2]]
-            following = target.id in self._out.get(actor_id, {})
+            b_id = target.id
+            following = b_id in self._out.get(actor_id, {})
             if kind == "follow":
-                if following or actor_id == target.id or not (actor.active and target.active):
+                if following or actor_id == b_id or not (actor.active and target.active):
                     return False
-                self._add_edge(actor_id, target.id, ts)
-            else:
+                self._add_edge(actor_id, b_id, ts)
+                records = (("create", actor_id, b_id, self._next_fid, ts),)
+            elif kind == "unfollow":
                 if not following:
                     return False
-                self._drop_edge(actor_id, target.id)
+                records = (("delete", actor_id, b_id, self._fid[(actor_id, b_id)], self._out[actor_id][b_id]),)
+                self._drop_edge(actor_id, b_id)
+            else:  # refollow: the old record goes, a new one comes, in one change
+                if not following or not (actor.active and target.active):
+                    return False
+                gone = ("delete", actor_id, b_id, self._fid[(actor_id, b_id)], self._out[actor_id][b_id])
+                self._drop_edge(actor_id, b_id)
+                self._add_edge(actor_id, b_id, ts)
+                records = (gone, ("create", actor_id, b_id, self._next_fid, ts))
         elif kind in ("delete", "suspend"):
             if actor.state not in ("active", "deactivated"):
                 return False
@@ -597,6 +645,10 @@ class World:
         }
         event.update(extra)
         self._log.append(event)
+        if self._listeners:
+            us = ts * 1_000_000 if at_us is None else at_us
+            for fn in list(self._listeners):
+                fn(event, records, us)
         return True
 
     # ------------------------------------------------------------------ evolution
