@@ -9,7 +9,8 @@ or even empty while a cursor is present, so their size proves nothing.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -67,6 +68,10 @@ _AUTH_ERRORS = frozenset({"AuthenticationRequired", "InvalidToken", "ExpiredToke
 _NOT_FOUND_WORDS = ("profile not found", "actor not found", "unable to resolve", "could not find")
 MAX_LABELS = 32
 MAX_LABEL = 128  # the lexicon's bound on `val`
+#: Accounts per app.bsky.graph.getRelationships request (the lexicon's bound on `others`).
+MAX_RELATIONSHIPS = 30
+_RKEY_RE = re.compile(r"[A-Za-z0-9._:~-]{1,512}")
+_DID_RE = re.compile(r"did:[a-z]+:[a-zA-Z0-9._:%-]{0,2040}[a-zA-Z0-9._-]")
 
 
 def xrpc_base_for(server: str | None, default: str = DEFAULT_APPVIEW) -> str:
@@ -355,6 +360,117 @@ class BlueskyProvider(BaseProvider):
             raise ApiError(f"Bluesky resolved {clean_text(handle, MAX_HANDLE)!r} to something that is not a DID")
         return found
 
+    # -- follow records (what a live stream's deletes refer to) --------------------------------------------
+
+    async def follow_records(self, account: Profile) -> dict[tuple[str, str], str]:
+        """The follow records that concern `account`, as `(repo DID, rkey) -> subject DID`: each follower's record
+        of it (`(follower, rkey) -> account`) and its own (`(account, rkey) -> followee`). A delete on the event
+        stream names only a record key; this says whom it unfollowed.
+
+        Signed in as `account` (its app password), getFollowers and getFollows carry the signed-in user's relation
+        to each account listed: `viewer.followedBy` is the follower's record, `viewer.following` the account's own.
+        Otherwise (or for accounts whose viewer field is missing) followers' records come from
+        app.bsky.graph.getRelationships (MAX_RELATIONSHIPS accounts a request) and the account's own records from
+        com.atproto.repo.listRecords on its PDS (which lists duplicate records too). Record URIs that are not
+        `at://<expected DID>/app.bsky.graph.follow/<record key>` are left out.
+        """
+        owner = account.id
+        if not owner.startswith("did:"):
+            owner = await self._did_of(account)
+            account = Profile(id=owner, handle=account.handle)
+        signed_in = False
+        if self._password is not None and self._identifier is not None:
+            signed_in = (await self._ensure_session()).did == owner
+        out: dict[tuple[str, str], str] = {}
+        unplaced_followers: list[str] = []
+        own_unplaced = [False]
+
+        # Viewer fields are the signed-in account's relations: without a session of `account` (a read may still be
+        # signed in as another account, when the server refuses it unauthenticated), they are not ours to read.
+        def viewer(item: dict[str, Any], name: str) -> object:
+            return _viewer_field(item, name) if signed_in else None
+
+        def follower(profile: Profile, item: dict[str, Any]) -> None:
+            did = profile.id
+            rkey = _follow_rkey(viewer(item, "followedBy"), did)
+            if rkey is None:
+                unplaced_followers.append(did)
+            else:
+                out[(did, rkey)] = owner
+
+        def followee(profile: Profile, item: dict[str, Any]) -> None:
+            rkey = _follow_rkey(viewer(item, "following"), owner)
+            if rkey is None:
+                own_unplaced[0] = True
+            else:
+                out[(owner, rkey)] = profile.id
+
+        await run_all(
+            [
+                self._walk(account, "followers", None, None, self.per_page, each=follower, signed_in=signed_in),
+                self._walk(account, "following", None, None, self.per_page, each=followee, signed_in=signed_in),
+            ]
+        )
+        if own_unplaced[0]:
+            out.update(await self._own_follow_records(owner))
+        if unplaced_followers:
+            out.update(await self._followers_records(owner, distinct_ids(unplaced_followers)))
+        return out
+
+    async def _own_follow_records(self, owner: str) -> dict[tuple[str, str], str]:
+        """Every follow record in `owner`'s repo (com.atproto.repo.listRecords on the PDS, page by page)."""
+        out: dict[tuple[str, str], str] = {}
+        seen_cursors: set[str] = set()
+        cursor: str | None = None
+        for pages in range(1, MAX_PAGES + 1):
+            params: dict[str, str | int] = {"repo": owner, "collection": FOLLOW, "limit": MAX_LIMIT}
+            if cursor is not None:
+                params["cursor"] = cursor
+            data = await self._call(self._pds, "GET", "com.atproto.repo.listRecords", params=params)
+            items = data.get("records") if isinstance(data, dict) else None
+            if not isinstance(items, list) or len(items) > MAX_LIMIT:
+                raise ApiError(f"Bluesky sent something other than a page of follow records (page {pages})")
+            for item in items:
+                if not isinstance(item, dict):
+                    continue
+                rkey = _follow_rkey(item.get("uri"), owner)
+                value = item.get("value")
+                subject = value.get("subject") if isinstance(value, dict) else None
+                if rkey is not None and isinstance(subject, str) and _DID_RE.fullmatch(subject) and subject != owner:
+                    out[(owner, rkey)] = subject
+            cursor = _next_cursor(data, f"follow records page {pages}")
+            if cursor is None:
+                return out
+            if cursor in seen_cursors:
+                raise IncompleteListError("Bluesky's follow records repeated a cursor; the next try will start over")
+            seen_cursors.add(cursor)
+        raise ApiError(f"Bluesky's follow records go on for more than {MAX_PAGES} pages")
+
+    async def _followers_records(self, owner: str, followers: list[str]) -> dict[tuple[str, str], str]:
+        """The follow record of `owner` by each of `followers` that has one (app.bsky.graph.getRelationships)."""
+        out: dict[tuple[str, str], str] = {}
+        semaphore = asyncio.Semaphore(self.lookup_concurrency)
+
+        async def batch(others: list[str]) -> None:
+            query = urlencode([("actor", owner), *(("others", did) for did in others)])
+            async with semaphore:
+                data = await self._get(f"app.bsky.graph.getRelationships?{query}", None)
+            rows = data.get("relationships") if isinstance(data, dict) else None
+            if not isinstance(rows, list):
+                raise ApiError("Bluesky sent something other than a list of relationships")
+            asked = set(others)
+            for row in rows:
+                did = row.get("did") if isinstance(row, dict) else None
+                if not isinstance(did, str) or did not in asked:
+                    continue
+                rkey = _follow_rkey(row.get("followedBy"), did)
+                if rkey is not None:
+                    out[(did, rkey)] = owner
+
+        size = MAX_RELATIONSHIPS
+        await run_all([batch(followers[i : i + size]) for i in range(0, len(followers), size)])
+        return out
+
     # -- lists -----------------------------------------------------------------------------------------
 
     async def _fetch_list(self, account: Profile, name: str, progress: Progress | None) -> FollowList:
@@ -382,12 +498,22 @@ class BlueskyProvider(BaseProvider):
         return FollowList(first.accounts, pages=pages, requests=requests)
 
     async def _walk(
-        self, account: Profile, name: str, progress: Progress | None, expected: int | None, first_limit: int
+        self,
+        account: Profile,
+        name: str,
+        progress: Progress | None,
+        expected: int | None,
+        first_limit: int,
+        *,
+        each: Callable[[Profile, dict[str, Any]], None] | None = None,
+        signed_in: bool = False,
     ) -> FollowList:
         """One cursor chain to its end, the first page `first_limit` long and the others per_page.
 
         The chain is sequential by nature, so each page's cursor is read first and the next page requested at
         once; this page's accounts are parsed while that request is in flight, off the chain's critical path.
+        `each` is shown every entry, parsed and as sent; `signed_in` reads through the PDS with the session (the
+        entries then carry the signed-in user's `viewer` relation to each account).
         """
         nsid, key = ("app.bsky.graph.getFollowers", "followers")
         if name == "following":
@@ -397,8 +523,9 @@ class BlueskyProvider(BaseProvider):
             params: dict[str, str | int] = {"actor": account.id, "limit": self.per_page if cursor else first_limit}
             if cursor is not None:
                 params["cursor"] = cursor
+            http = self._pds if signed_in else self._read
             try:
-                return await self._call_counted(self._read, "GET", nsid, params=params)
+                return await self._call_counted(http, "GET", nsid, params=params, auth=signed_in)
             except XrpcError as exc:
                 raise self._not_found(exc, account.handle or account.id) from None
 
@@ -434,6 +561,8 @@ class BlueskyProvider(BaseProvider):
                 for item in items:
                     profile = self._profile(item, where, detailed=False)
                     accounts.setdefault(profile.id, profile)
+                    if each is not None:
+                        each(profile, item)
                 if progress is not None:
                     progress(name, len(accounts), expected)
                 if cursor is None:
@@ -739,6 +868,19 @@ def _split_at_uri(uri: object) -> tuple[str, str, str]:
     if len(parts) != 3:
         return "", "", ""
     return parts[0], parts[1], parts[2]
+
+
+def _follow_rkey(uri: object, repo: str) -> str | None:
+    """The record key of `uri` when it is `at://<repo>/app.bsky.graph.follow/<record key>`, else None."""
+    found, collection, rkey = _split_at_uri(uri)
+    if found != repo or collection != FOLLOW or rkey in (".", "..") or _RKEY_RE.fullmatch(rkey) is None:
+        return None
+    return rkey
+
+
+def _viewer_field(item: dict[str, Any], name: str) -> object:
+    viewer = item.get("viewer")
+    return viewer.get(name) if isinstance(viewer, dict) else None
 
 
 def _label_values(labels: object, now: datetime) -> tuple[str, ...]:
