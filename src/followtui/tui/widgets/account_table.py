@@ -260,13 +260,15 @@ class AccountTable(ScrollView, can_focus=True):
         if needle == self._needle and terms == self._terms:
             self.refresh()  # the empty-state line quotes the raw text
             return
-        cursor_id = self._cursor_id()
+        cursor = self.cursor_row
         narrow = terms == self._terms and bool(self._needle) and self._needle in needle
         self._needle = needle
         self._terms = terms
         self._test = test
         self._refilter(narrow=narrow)
-        self._place_cursor(cursor_id)
+        # The cursor's row stays under the cursor if it passes; one that does not is not looked for in 1M rows.
+        stays = cursor is not None and needle in cursor.search_text and (test is None or test(cursor))
+        self._place_cursor(cursor.id if stays and cursor is not None else None)
 
     def sort_by(self, column_key: str, reverse: bool | None = None) -> None:
         """Sort by a column; choosing the sorted column again flips the direction. Unknown values stay last."""
