@@ -133,6 +133,8 @@ def _stream(sim: SimulatorServer, name: str, req: Request) -> Response:
     - `POST /_sim/stream/drop {"code": null|int, "reason": str}`: drop every connection (no code: abort the TCP
       connection; a code: close with it) -> `{"dropped": n}`.
     - `POST /_sim/stream/retention {"commits": n}`: keep only the newest n commits (older cursors become outdated).
+    - `POST /_sim/stream/live {"owner", "every_s", "seed"}` / `DELETE`: start / stop live activity around an owner
+      (see simulator.live: follows, a follow-back and a quick unfollow, leavers, every few seconds).
     - `POST /_sim/stream/noise {"rate", "seconds", "count", "per_minute", "seed", "unfollow_share",
       "refollow_share", "wait": bool}`: start follow churn among non-owners (see `StreamServer.noise`; `wait`
       answers when it is done); `GET` its status; `DELETE` stops every run.
@@ -178,4 +180,11 @@ def _stream(sim: SimulatorServer, name: str, req: Request) -> Response:
         return ok({"runs": stream.noise_status()})
     if name == "noise" and method == "DELETE":
         return ok({"stopped": stream.stop_noise()})
+    if name == "live" and method == "POST":
+        data = _body(req)
+        run = stream.live(_ref(data.get("owner") or sim.world.owners[0].login), every_s=float(data.get("every_s", 5)),
+                          seed=int(data.get("seed", 0)))  # fmt: skip
+        return ok(run.status())
+    if name == "live" and method == "DELETE":
+        return ok({"stopped": stream.stop_live()})
     return json_response(404, {"error": f"no control route {method} /_sim/stream/{name}"}, route="control")

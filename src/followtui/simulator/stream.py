@@ -53,6 +53,7 @@ from websockets.http11 import Response as WsResponse
 from . import dagcbor
 from .bluesky import FOLLOW, did_for, follow_record_value, rkey_for, tid
 from .dagcbor import Link
+from .live import OwnerActivity
 from .world import RecordOp, World
 
 JETSTREAM_PATH = "/subscribe"
@@ -468,6 +469,7 @@ class StreamServer:
         self._wake_pending = False
         self._cache: dict[tuple[str, int], Any] = {}
         self._noises: list[Noise] = []
+        self._live: OwnerActivity | None = None
         self._stats: dict[str, Any] = {"connections": 0, "frames": {"jetstream": 0, "firehose": 0}, "injected": 0, "dropped": 0}
 
     # ------------------------------------------------------------------ lifecycle
@@ -538,6 +540,7 @@ class StreamServer:
             return
         for noise in list(self._noises):
             noise.stop()
+        self.stop_live()
         self.log.remove_waker(self._wake)
         with self.world.lock:
             servers = _SERVERS.get(self.world, [])
@@ -692,6 +695,20 @@ class StreamServer:
         run = self.noise(rate=None, count=count, per_minute=per_minute, seed=seed)
         run.wait()
         return run.made
+
+    def live(self, owner: str | int, *, every_s: float = 5.0, seed: int = 0) -> OwnerActivity:
+        """Start live activity around `owner` (see simulator.live) and return its handle; one at a time."""
+        self.stop_live()
+        self._live = OwnerActivity(self.world, owner, every_s=every_s, seed=seed).start()
+        return self._live
+
+    def stop_live(self) -> bool:
+        """Stop the live activity; False when none ran."""
+        run, self._live = self._live, None
+        if run is None:
+            return False
+        run.stop()
+        return True
 
     def noise_status(self) -> list[dict[str, Any]]:
         return [n.status() for n in self._noises]
