@@ -182,9 +182,9 @@ def _stream(sim: SimulatorServer, name: str, req: Request) -> Response:
         return ok({"stopped": stream.stop_noise()})
     if name == "live" and method == "POST":
         data = _body(req)
-        run = stream.live(_ref(data.get("owner") or sim.world.owners[0].login), every_s=float(data.get("every_s", 5)),
-                          seed=int(data.get("seed", 0)))  # fmt: skip
-        return ok(run.status())
+        owner = _ref(data.get("owner") or sim.world.owners[0].login)
+        live = stream.live(owner, every_s=float(data.get("every_s", 5)), seed=int(data.get("seed", 0)))
+        return ok(live.status())
     if name == "live" and method == "DELETE":
         return ok({"stopped": stream.stop_live()})
     return json_response(404, {"error": f"no control route {method} /_sim/stream/{name}"}, route="control")

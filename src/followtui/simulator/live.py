@@ -89,10 +89,10 @@ class OwnerActivity:
         if who == "follower":
             followers = world.follower_ids(owner)
             return world.account(self._rng.choice(followers)) if followers else None
-        followers = set(world.follower_ids(owner)) | set(world.following_ids(owner))
+        known = set(world.follower_ids(owner)) | set(world.following_ids(owner))
         ids = world.random_account_ids()
         for _ in range(50):
             candidate = world.account(ids[self._rng.randrange(len(ids))], include_gone=False)
-            if candidate is not None and candidate.active and not candidate.owner and candidate.id not in followers:
+            if candidate is not None and candidate.active and not candidate.owner and candidate.id not in known:
                 return candidate
         return None

@@ -470,7 +470,12 @@ class StreamServer:
         self._cache: dict[tuple[str, int], Any] = {}
         self._noises: list[Noise] = []
         self._live: OwnerActivity | None = None
-        self._stats: dict[str, Any] = {"connections": 0, "frames": {"jetstream": 0, "firehose": 0}, "injected": 0, "dropped": 0}
+        self._stats: dict[str, Any] = {
+            "connections": 0,
+            "frames": {"jetstream": 0, "firehose": 0},
+            "injected": 0,
+            "dropped": 0,
+        }
 
     # ------------------------------------------------------------------ lifecycle
 
