@@ -19,6 +19,7 @@ from followtui.cli import (
     show,
     stats_cmd,
     sync_cmd,
+    watch_cmd,
 )
 from followtui.cli.context import STATE, handle_errors, quiet_closed_stdout, usage_exit
 from followtui.core.paths import ENV_DATA_DIR
@@ -51,6 +52,7 @@ app.command("undo")(actions_cmd.undo)
 app.command("notify")(notify_cmd.notify)
 app.command("serve")(serve_cmd.serve)
 app.command("backup")(backup_cmd.backup)
+app.command("watch")(watch_cmd.watch)
 
 
 def _version(value: bool) -> None:

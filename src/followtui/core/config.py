@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from followtui.core.errors import StoreError
 from followtui.core.notify import DEFAULT_NOTIFY_ON, NOTIFY_KINDS, NotifySettings, mask_url
@@ -39,6 +40,11 @@ MAX_TAG = 64  # the same bound as `followtui tag`
 MAX_HYDRATE_BUDGET = 100_000
 MAX_KEY_NAME = 40
 MAX_NOTIFY_URL = 2_000
+#: What `followtui watch` reads when neither --source nor [watch] source says: one of Bluesky's public Jetstreams.
+DEFAULT_WATCH_SOURCE = "wss://jetstream2.us-east.bsky.network/subscribe"
+#: The paths that name a Bluesky event stream (the repo firehose of a relay or PDS, and Jetstream).
+WATCH_PATHS = ("/xrpc/com.atproto.sync.subscribeRepos", "/subscribe")
+MAX_WATCH_URL = 2_000
 
 _BINDING_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,63}")
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
@@ -83,6 +89,12 @@ DEFAULT_CONFIG_TEXT = """\
 # What is worth a message: followed_you, unfollowed_you, gone, renamed, you_followed, you_unfollowed,
 # requested, and trickster (someone you follow unfollowed you).
 # on = ["unfollowed_you", "gone", "trickster"]
+
+[watch]
+# The Bluesky event stream `followtui watch` reads (--source wins): a Jetstream (wss://HOST/subscribe) or a repo
+# firehose (wss://HOST/xrpc/com.atproto.sync.subscribeRepos: a relay, or your own PDS). It is public data;
+# followtui sends nothing to it but the subscription.
+# source = "wss://jetstream2.us-east.bsky.network/subscribe"
 """
 
 
@@ -104,6 +116,11 @@ class Settings:
     exports_dir: Path | None = None
     #: Where a sync's message goes and what is worth one ([notify]; no URLs means no messages).
     notify: NotifySettings = field(default_factory=NotifySettings)
+    #: The event stream `followtui watch` reads ([watch] source).
+    watch_source: str = DEFAULT_WATCH_SOURCE
+    #: Why [watch] source cannot be used ("" when it can): `watch` refuses to start rather than read another
+    #: stream than the one the user chose.
+    watch_source_error: str = ""
     problems: tuple[str, ...] = ()
 
     @property
@@ -210,6 +227,7 @@ def _parse(data: dict[str, Any], report: _Reporter) -> dict[str, Any]:
         "actions": _parse_actions,
         "notify": _parse_notify,
         "exports": _parse_exports,
+        "watch": _parse_watch,
     }
     for key, value in data.items():
         if key == "theme":
@@ -224,7 +242,8 @@ def _parse(data: dict[str, Any], report: _Reporter) -> dict[str, Any]:
         else:
             report(
                 quote(key),
-                "unknown setting, ignored (known: theme, [keys], [tags], [sync], [actions], [exports], [notify])",
+                "unknown setting, ignored (known: theme, [keys], [tags], [sync], [actions], [exports], [notify], "
+                "[watch])",
             )
     return values
 
@@ -449,3 +468,41 @@ def _notify_on(items: list[Any], report: _Reporter) -> frozenset[str]:
         report("[notify] on", "names no known kind; using the default")
         return DEFAULT_NOTIFY_ON
     return frozenset(kinds)
+
+
+def _parse_watch(table: dict[str, Any], report: _Reporter) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key != "source":
+            report(f"[watch] {quote(key)}", "unknown setting, ignored (known: source)")
+            continue
+        problem = watch_source_problem(value)
+        if problem:
+            report("[watch] source", problem)
+            values["watch_source_error"] = f"config file {report.path}: [watch] source: {problem}"
+        else:
+            values["watch_source"] = value.strip()
+    return values
+
+
+def watch_source_problem(value: object) -> str:
+    """Why `value` is not a Bluesky event stream URL ("" when it is one): ws:// or wss://, a host, and the path of
+    a firehose or of Jetstream. Checked here, without the stream code (which only `watch` loads)."""
+    if not isinstance(value, str):
+        return f"should be a ws:// or wss:// URL, found {_type_name(value)}"
+    url = value.strip()
+    if not url or len(url) > MAX_WATCH_URL or not url.isprintable() or " " in url:
+        return f"{quote(url)} is not a URL"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        return f"{quote(url)} is not a URL"
+    if parts.scheme not in ("ws", "wss") or not parts.hostname:
+        return f"{quote(url)} should start with wss:// (or ws://) and name a host"
+    if not parts.path.rstrip("/").endswith(WATCH_PATHS):
+        return (
+            f"{quote(url)} is not a Bluesky event stream: its path should end in {WATCH_PATHS[1]} (Jetstream) or "
+            f"{WATCH_PATHS[0]} (a relay's or PDS's firehose)"
+        )
+    return ""

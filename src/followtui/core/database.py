@@ -23,7 +23,10 @@ from followtui.sanitize import clean_text
 
 HISTORY = "history.sqlite3"
 #: The schema this version writes; a file with a newer one was written by a newer followtui.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: The oldest schema this version reads without upgrading it (a file it may not write, see `connect`): every
+#: step since only added tables, which a reader takes as empty.
+READABLE_FROM = 1
 #: How long a writer waits for another one before the command says the store is busy.
 BUSY_TIMEOUT_S = 10.0
 _MAGIC = b"SQLite format 3\x00"
@@ -31,6 +34,15 @@ _HEADER = 100
 #: Less room than this on the file system, and a write SQLite calls an I/O error is named a full disk.
 _ROOM = 1 << 20
 
+#: Version 2: `followtui watch` (see core.live). Its state per account (where the stream goes on from, when the
+#: process last said it is alive) and the follow records that concern the account as of that cursor, so a restart
+#: replays from the cursor knowing whom each deleted record followed.
+WATCH_SCHEMA = (
+    "CREATE TABLE watch (account TEXT PRIMARY KEY, source TEXT NOT NULL, cursor INTEGER, started_at TEXT,"
+    " heartbeat_at TEXT, pid INTEGER) WITHOUT ROWID",
+    "CREATE TABLE watch_records (account TEXT NOT NULL, repo TEXT NOT NULL, rkey TEXT NOT NULL,"
+    " subject TEXT NOT NULL, PRIMARY KEY (account, repo, rkey)) WITHOUT ROWID",
+)
 SCHEMA = (
     # one row per tracked account: its settings as a JSON document (see codec.account_to_doc)
     "CREATE TABLE accounts (seq INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, doc TEXT NOT NULL)",
@@ -49,9 +61,10 @@ SCHEMA = (
     "CREATE INDEX syncs_by_account ON syncs (account, seq)",
     # every follow/unfollow followtui made (see core.actions), oldest first
     "CREATE TABLE journal (seq INTEGER PRIMARY KEY, doc TEXT NOT NULL)",
+    *WATCH_SCHEMA,
 )
 #: Steps from one schema version to the next: MIGRATIONS[v] takes a file from version v to v + 1.
-MIGRATIONS: dict[int, tuple[str, ...]] = {}
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: WATCH_SCHEMA}
 
 
 def backup_path(path: Path) -> Path:
@@ -168,10 +181,12 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
         except sqlite3.OperationalError as exc:
             if create or not _read_from_file_alone(path, exc):
                 raise
-        return _open(path, f"{path.absolute().as_uri()}?immutable=1", uri=True)
+        return _open(path, f"{path.absolute().as_uri()}?immutable=1", uri=True, read_only=True)
 
 
-def _open(path: Path, name: str, *, uri: bool) -> sqlite3.Connection:
+def _open(path: Path, name: str, *, uri: bool, read_only: bool = False) -> sqlite3.Connection:
+    """`read_only`: a file that cannot be written (see `_read_from_file_alone`) is read as it is, an older schema
+    too (from READABLE_FROM on): its readers take a table it lacks as empty (see `has_table`)."""
     conn = sqlite3.connect(name, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False, uri=uri)
     try:
         conn.execute("PRAGMA journal_mode = WAL")
@@ -179,12 +194,17 @@ def _open(path: Path, name: str, *, uri: bool) -> sqlite3.Connection:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise newer(path, version)
-        if version < SCHEMA_VERSION:
+        if version < SCHEMA_VERSION and not (read_only and version >= READABLE_FROM):
             _upgrade(conn)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def has_table(conn: sqlite3.Connection, name: str) -> bool:
+    """Whether the file has this table: an older file read where it cannot be upgraded may not."""
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
 
 def _upgrade(conn: sqlite3.Connection) -> None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,10 @@ ANNOTATIONS = "annotations.json"
 LEGACY_FILES = ("snapshots.json", "journal.json")
 #: How often a sync refreshes history.sqlite3.bak.
 BACKUP_EVERY_S = 24 * 3600
+#: How often `followtui watch` says it is alive (saving its cursor too when no change wrote it meanwhile).
+HEARTBEAT_S = 5.0
+#: A watch is live while its last heartbeat is at most this many heartbeats old (one missed write is no outage).
+LIVE_HEARTBEATS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,32 @@ class SyncCommit:
     posts: tuple[datetime, ...] | None = None
     #: Everyone's interactions with you to keep (None: keep what the store has).
     interactions: dict[str, Interactions] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WatchState:
+    """What `followtui watch` left for one account: the stream it reads (`source`, a URL), where it goes on from
+    after a restart (`cursor`, in that stream's own terms), when the process started and last said it is alive,
+    and its pid (None once it stopped cleanly)."""
+
+    account: str
+    source: str
+    cursor: int | None
+    started_at: datetime | None
+    heartbeat_at: datetime | None
+    pid: int | None
+
+    def is_live(self, now: datetime) -> bool:
+        """A watch process is running: it has not stopped and its last heartbeat is recent (a killed one just
+        falls silent, so age is the only sign). A heartbeat a little ahead of `now` (clocks) still counts."""
+        if self.pid is None or self.heartbeat_at is None:
+            return False
+        age = (now - self.heartbeat_at).total_seconds()
+        return -HEARTBEAT_S <= age <= LIVE_HEARTBEATS * HEARTBEAT_S
+
+
+#: A follow record of `followtui watch`: (repo DID, record key) -> the followed DID.
+RecordKey = tuple[str, str]
 
 
 @contextlib.contextmanager
@@ -279,6 +309,50 @@ class History:
     def journal(self) -> list[dict[str, Any]]:
         return [_doc(self.path, "journal", d) for (d,) in self.rows("SELECT doc FROM journal ORDER BY seq")]
 
+    def synced_at(self, account_key: str) -> datetime | None:
+        """When the account's last successful sync read its lists (None: never synced)."""
+        rows = self.rows("SELECT observed_at FROM state WHERE account = ?", (account_key,))
+        if not rows:
+            return None
+        with checked(self.path, "state"):
+            return codec.time_field({"account": account_key, "observed_at": rows[0][0]}, "observed_at")
+
+    def _has(self, table: str) -> bool:
+        """False for a table an older file lacks (read where it could not be upgraded: see database.connect)."""
+        if self.conn is None:
+            return False
+        with database.errors_of(self.path):
+            return database.has_table(self.conn, table)
+
+    def watch_state(self, account_key: str) -> WatchState | None:
+        if not self._has("watch"):
+            return None
+        rows = self.rows("SELECT source, cursor, started_at, heartbeat_at, pid FROM watch WHERE account = ?",
+                         (account_key,))  # fmt: skip
+        if not rows:
+            return None
+        source, cursor, started, heartbeat, pid = rows[0]
+        if type(source) is not str or any(v is not None and type(v) is not int for v in (cursor, pid)):
+            what = f"watch state of {clean_text(account_key, 80)!r}: a field has the wrong type"
+            raise database.corrupt(self.path, what)
+        doc = {"account": account_key, "started_at": started, "heartbeat_at": heartbeat}
+        with checked(self.path, "watch"):
+            return WatchState(account_key, source, cursor, codec.time_field(doc, "started_at"),
+                              codec.time_field(doc, "heartbeat_at"), pid)  # fmt: skip
+
+    def watch_records(self, account_key: str) -> dict[RecordKey, str]:
+        """The follow records concerning the account as of its watch cursor (see Store.record_live)."""
+        if not self._has("watch_records"):
+            return {}
+        out: dict[RecordKey, str] = {}
+        for repo, rkey, subject in self.stream(
+            "SELECT repo, rkey, subject FROM watch_records WHERE account = ?", (account_key,)
+        ):
+            if type(repo) is not str or type(rkey) is not str or type(subject) is not str:
+                raise database.corrupt(self.path, f"watch records of {clean_text(account_key, 80)!r}: not text")
+            out[(repo, rkey)] = subject
+        return out
+
 
 class Store:
     """The user's data dir: the history (SQLite) and the annotations (TinyDB), each checked before any use."""
@@ -382,7 +456,7 @@ class Store:
         """Forget the account and its history; profiles and annotations stay (another account may share them)."""
         with self._writing() as conn:
             conn.execute("DELETE FROM accounts WHERE key = ?", (account.key,))
-            for table in ("state", "members", "events", "syncs"):
+            for table in ("state", "members", "events", "syncs", "watch", "watch_records"):
                 conn.execute(f"DELETE FROM {table} WHERE account = ?", (account.key,))
 
     # snapshots, profiles, events ------------------------------------------------------------------
@@ -418,6 +492,20 @@ class Store:
     def own_profile(self, account: TrackedAccount) -> Profile | None:
         with self.read() as history:
             return history.own_profile(account.key)
+
+    def synced_at(self, account_key: str) -> datetime | None:
+        with self.read() as history:
+            return history.synced_at(account_key)
+
+    def watch_state(self, account_key: str) -> WatchState | None:
+        """What `followtui watch` left for the account; None when it was never watched (or the file predates
+        watch and could not be upgraded: it is read as it is). `WatchState.is_live` says whether it runs now."""
+        with self.read() as history:
+            return history.watch_state(account_key)
+
+    def watch_records(self, account_key: str) -> dict[RecordKey, str]:
+        with self.read() as history:
+            return history.watch_records(account_key)
 
     def record_failed_sync(self, report: SyncReport) -> None:
         """A failed or suspect sync leaves only its own record behind."""
@@ -530,6 +618,95 @@ class Store:
             conn.execute("INSERT OR IGNORE INTO profiles (platform, id, doc, gone) VALUES (?, ?, ?, '')",
                          (platform, profile.id, json_text(codec.profile_to_doc(platform, profile))))  # fmt: skip
 
+    # followtui watch ---------------------------------------------------------------------------------
+
+    def record_live(
+        self,
+        account: TrackedAccount,
+        events: Sequence[FollowEvent],
+        profiles: Mapping[str, Profile],
+        *,
+        cursor: int | None,
+        source: str,
+        records: Iterable[tuple[str, str, str | None]] = (),
+    ) -> list[FollowEvent]:
+        """One stream commit's changes in one transaction: each event whose membership it flips (with its own
+        exact time), the people it names that the store has no profile of yet (`profiles`, looked up), the follow
+        records it changed (`records`: (repo, rkey, subject, or None for a deleted record)) and the cursor after it
+        (`source` is the stream's URL). Returns the events written.
+
+        An event that would not change the membership (a replay, a follow the last sync already saw) writes
+        nothing: that is why the next sync finds no difference to record twice, and why a stream replayed from an
+        older cursor adds no duplicate. An `unfollowed_you` of someone you follow says so in its detail, as a
+        sync's does. Before the account's first sync there is no membership to change: only the cursor and the
+        records are kept (the caller syncs first; see core.live)."""
+        from followtui.core.changes import YOU_FOLLOW_THEM  # core.changes reads the store: imported when used
+
+        key, platform = account.key, account.platform
+        written: list[FollowEvent] = []
+        with self._writing() as conn:
+            if conn.execute("SELECT 1 FROM state WHERE account = ?", (key,)).fetchone():
+                for event in events:
+                    done = _flip_membership(conn, key, event, YOU_FOLLOW_THEM)
+                    if done is not None:
+                        conn.execute("INSERT INTO events (account, doc) VALUES (?, ?)",
+                                     (key, json_text(codec.event_to_doc(done))))  # fmt: skip
+                        written.append(done)
+            named = {e.profile_id for e in written}
+            # only people not known yet: a sync keeps the others up to date (and merges what it learns)
+            conn.executemany(
+                "INSERT INTO profiles (platform, id, doc, gone) VALUES (?, ?, ?, '') "
+                "ON CONFLICT (platform, id) DO NOTHING",
+                ((platform, p.id, json_text(codec.profile_to_doc(platform, p)))
+                 for pid, p in sorted(profiles.items()) if pid in named),
+            )  # fmt: skip
+            _write_watch_records(conn, key, records)
+            conn.execute(
+                "INSERT INTO watch (account, source, cursor) VALUES (?, ?, ?) ON CONFLICT (account) DO UPDATE SET "
+                "source = excluded.source, cursor = excluded.cursor",
+                (key, source, cursor),
+            )
+        return written
+
+    def save_watch(
+        self,
+        account_key: str,
+        source: str,
+        cursor: int | None,
+        heartbeat_at: datetime | None,
+        pid: int | None,
+        *,
+        started_at: datetime | None = None,
+    ) -> None:
+        """The heartbeat of a running watch (and its cursor, when no change wrote it since): one small row, and
+        no table a screen reloads on (`history_version` stays). `pid` None says it stopped; `started_at` is
+        written when given, else kept."""
+        with self._writing() as conn:
+            conn.execute(
+                "INSERT INTO watch (account, source, cursor, started_at, heartbeat_at, pid) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (account) DO UPDATE SET source = excluded.source, cursor = excluded.cursor, "
+                "started_at = coalesce(excluded.started_at, started_at), heartbeat_at = excluded.heartbeat_at, "
+                "pid = excluded.pid",
+                (account_key, source, cursor, codec.iso(started_at), codec.iso(heartbeat_at), pid),
+            )
+
+    def reset_watch(
+        self, account_key: str, source: str, cursor: int | None, records: Iterable[tuple[RecordKey, str]]
+    ) -> None:
+        """Start the account's watch over from a full sync: these follow records (read before that sync), this
+        stream and cursor, in one transaction (a crash leaves the old ones, which a replay reconciles)."""
+        with self._writing() as conn:
+            conn.execute("DELETE FROM watch_records WHERE account = ?", (account_key,))
+            conn.executemany(
+                "INSERT INTO watch_records (account, repo, rkey, subject) VALUES (?, ?, ?, ?)",
+                ((account_key, repo, rkey, subject) for (repo, rkey), subject in sorted(records)),
+            )
+            conn.execute(
+                "INSERT INTO watch (account, source, cursor) VALUES (?, ?, ?) ON CONFLICT (account) DO UPDATE SET "
+                "source = excluded.source, cursor = excluded.cursor",
+                (account_key, source, cursor),
+            )
+
     def journal(self) -> list[dict[str, Any]]:
         """Every follow/unfollow followtui made, oldest first (see core.actions)."""
         with self.read() as history:
@@ -571,6 +748,43 @@ class Store:
             if new_docs:
                 table.insert_multiple(new_docs)
         return results
+
+
+def _flip_membership(
+    conn: sqlite3.Connection, key: str, event: FollowEvent, you_follow_them: str
+) -> FollowEvent | None:
+    """The live event as it is recorded, after flipping the member's flag it changes; None when the flag already
+    says so (nothing to record)."""
+    row = conn.execute("SELECT follower, following FROM members WHERE account = ? AND id = ?",
+                       (key, event.profile_id)).fetchone()  # fmt: skip
+    follower, following = (bool(row[0]), bool(row[1])) if row else (False, False)
+    kind, detail = event.kind, event.detail
+    if kind in (EventKind.FOLLOWER_GAINED, EventKind.FOLLOWER_LOST):
+        if follower == (kind is EventKind.FOLLOWER_GAINED):
+            return None
+        follower = not follower
+        detail = you_follow_them if kind is EventKind.FOLLOWER_LOST and following else detail
+    elif kind in (EventKind.FOLLOWING_ADDED, EventKind.FOLLOWING_REMOVED):
+        if following == (kind is EventKind.FOLLOWING_ADDED):
+            return None
+        following = not following
+    else:
+        return None  # a stream sees follows only
+    if follower or following:
+        conn.execute("INSERT OR REPLACE INTO members (account, id, follower, following) VALUES (?, ?, ?, ?)",
+                     (key, event.profile_id, int(follower), int(following)))  # fmt: skip
+    else:
+        conn.execute("DELETE FROM members WHERE account = ? AND id = ?", (key, event.profile_id))
+    return replace(event, detail=detail, source=EventSource.WATCH.value)
+
+
+def _write_watch_records(conn: sqlite3.Connection, key: str, records: Iterable[tuple[str, str, str | None]]) -> None:
+    for repo, rkey, subject in records:
+        if subject is None:
+            conn.execute("DELETE FROM watch_records WHERE account = ? AND repo = ? AND rkey = ?", (key, repo, rkey))
+        else:
+            conn.execute("INSERT OR REPLACE INTO watch_records (account, repo, rkey, subject) VALUES (?, ?, ?, ?)",
+                         (key, repo, rkey, subject))  # fmt: skip
 
 
 def _by_id(profile: Profile) -> str:
