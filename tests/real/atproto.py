@@ -72,6 +72,21 @@ class Network:
         rkey = actor.follows.pop(subject.did)
         self._post("com.atproto.repo.deleteRecord", {"repo": actor.did, "collection": FOLLOW, "rkey": rkey}, actor)
 
+    def refollow(self, actor: Actor, subject: Actor, created_at: str | None = None) -> str:
+        """What a client's "re-follow" does: the old follow record deleted and a new one created in ONE commit
+        (com.atproto.repo.applyWrites). Returns the new record's rkey (read back from the PDS)."""
+        old = actor.follows[subject.did]
+        record = {"$type": FOLLOW, "subject": subject.did, "createdAt": created_at or now_iso()}
+        writes = [
+            {"$type": "com.atproto.repo.applyWrites#delete", "collection": FOLLOW, "rkey": old},
+            {"$type": "com.atproto.repo.applyWrites#create", "collection": FOLLOW, "value": record},
+        ]
+        self._post("com.atproto.repo.applyWrites", {"repo": actor.did, "writes": writes}, actor)
+        new = self.follow_records(actor)[subject.did]
+        assert new != old, "applyWrites kept the old follow record"
+        actor.follows[subject.did] = new
+        return new
+
     def deactivate(self, actor: Actor) -> None:
         self._post("com.atproto.server.deactivateAccount", {}, actor)
 
@@ -149,6 +164,33 @@ class Network:
             return (p.get("followersCount"), p.get("followsCount")) == (followers, following)
 
         wait_for(settled, timeout, f"the AppView to count {actor.handle}'s follows")
+
+
+def find_commit(
+    firehose: str, repo: str, wanted: Callable[[list[tuple[str, str]]], bool], timeout: float = 60
+) -> dict[str, Any]:
+    """The first commit of `repo` on the firehose (replayed from its start) whose ops, as (action, path), are
+    `wanted`: {"seq", "time", "ops"}. Read straight from the wire (DAG-CBOR header and body per frame)."""
+    import libipld
+    from websockets.sync.client import connect
+
+    deadline = time.monotonic() + timeout
+    with connect(f"{firehose}?cursor=0", max_size=None, open_timeout=30) as ws:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no such commit of {repo} on the firehose within {timeout:.0f}s")
+            try:
+                frame = ws.recv(timeout=left)
+            except TimeoutError:
+                continue
+            assert isinstance(frame, bytes), "a text frame on the firehose"
+            header, body = libipld.decode_dag_cbor_multi(frame)
+            if header.get("t") != "#commit" or body.get("repo") != repo:
+                continue
+            ops = [(op["action"], op["path"]) for op in body["ops"]]
+            if wanted(ops):
+                return {"seq": body["seq"], "time": body["time"], "ops": ops}
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:

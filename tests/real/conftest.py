@@ -195,3 +195,11 @@ def net(devenv: dict[str, str]) -> Iterator[Network]:
     network = Network(pds=devenv["pds"], appview=devenv["appview"])
     yield network
     network.close()
+
+
+@pytest.fixture(scope="session")
+def firehose(devenv: dict[str, str]) -> str:
+    """The PDS's own repo firehose (com.atproto.sync.subscribeRepos on its port), as a ws:// URL."""
+    pds = devenv["pds"].rstrip("/")
+    scheme, rest = pds.split("://", 1)
+    return f"{'wss' if scheme == 'https' else 'ws'}://{rest}/xrpc/com.atproto.sync.subscribeRepos"
