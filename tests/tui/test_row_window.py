@@ -10,6 +10,7 @@ import pytest
 from followtui.core.analysis import AccountData
 from followtui.core.store import Store, SyncCommit
 from followtui.models import Annotation, Profile, SyncReport, SyncStatus, TrackedAccount
+from followtui.tui import data
 from followtui.tui.data import ScreenData
 from followtui.tui.rows import AccountRow, RowWindow
 from followtui.tui.widgets.account_table import AccountTable
@@ -42,8 +43,14 @@ def build_store(root) -> Store:
 
 
 @pytest.fixture
-def big(tmp_path) -> Store:
+def big(tmp_path, monkeypatch) -> Store:
+    monkeypatch.setattr(data, "WINDOW_FROM", 500)  # 1,000 followers make a "big" account here
     return build_store(tmp_path / "data")
+
+
+def test_a_small_account_opens_on_its_whole_pane(tmp_path) -> None:
+    screen = ScreenData.load(build_store(tmp_path / "small"), ACCOUNT)  # 1,001 followers: below WINDOW_FROM
+    assert isinstance(screen.view("followers"), list) and len(screen.view("followers")) == FOLLOWERS + 1
 
 
 @pytest.mark.parametrize("pane", ["followers", "following", "mutuals", "fans", "nonfollowers"])

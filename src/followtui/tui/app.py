@@ -8,7 +8,7 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.text import Text
@@ -20,7 +20,7 @@ from textual.scrollbar import ScrollBar, ScrollBarRender
 from followtui.core.config import Settings, exports_dir_for, load_ui_state, save_ui_state
 from followtui.core.errors import StoreError
 from followtui.core.policy import load_policy
-from followtui.core.store import Store
+from followtui.core.store import Store, WatchState
 from followtui.core.sync import SyncOptions, SyncProgress
 from followtui.sanitize import clean_text
 from followtui.tui.commands import FollowCommands
@@ -33,7 +33,9 @@ from followtui.tui.widgets.status import StatusLine
 
 #: Called (in a thread) before each refresh (the demo lets a simulated day pass there).
 BeforeSync = Callable[[], None]
-FILE_POLL_S = 2.0
+#: How often the UI asks whether another process (a cron sync, `followtui watch`, a tag from the CLI) committed
+#: something: a live event is on screen within a second. A look is two small SQLite reads, in a thread.
+FILE_POLL_S = 0.5
 
 
 class CellScrollBarRender(ScrollBarRender):
@@ -231,17 +233,24 @@ class FollowApp(App[str | None]):
             return
         if not isinstance(self.screen, MainScreen) or self.screen.syncing:
             return
+        shown = self.screen.screen_data
         try:
-            version = await asyncio.to_thread(self.store.history_version)
+            version, watch = await asyncio.to_thread(self._look, shown.account.key if shown is not None else None)
         except StoreError:
             return  # damaged: the next read on screen says so, in full
         screen = self.screen
         if not isinstance(screen, MainScreen) or screen.syncing:
             return
+        if shown is not None and screen.screen_data is shown:
+            screen.show_live(watch is not None and watch.is_live(datetime.now(UTC)))
         now = (version, self.store.annotation_file.mtime_ns())
         if now != self._file_times and self._file_times is not None:
             self._file_times = now
             screen.reload()
+
+    def _look(self, account_key: str | None) -> tuple[tuple[int, ...], WatchState | None]:
+        """The history's version, and what `followtui watch` says of the account on screen (from a thread)."""
+        return self.store.history_version(), self.store.watch_state(account_key) if account_key else None
 
 
 def binding_ids() -> set[str]:

@@ -51,6 +51,11 @@ def tab_labels(counts: Mapping[str, int], width: int, padding: int = TAB_PADDING
     return labels
 
 
+#: Panes up to this many accounts are built whole when the account opens (~20 ms a thousand rows); larger ones
+#: open on a window (see `ScreenData.view`).
+WINDOW_FROM = 2_000
+
+
 @dataclass(slots=True)
 class ScreenData:
     data: AccountData
@@ -74,7 +79,7 @@ class ScreenData:
         when first asked for (`rows`), or all at once by `prepare` off the UI thread, so 100k accounts open
         nearly as fast as 1k. The window's order is read in a second thread while the rest loads: SQLite
         sorts out the handles without the GIL."""
-        windowed = cls._windowed(first, policy is not None)
+        windowed = cls._windowed(first, policy is not None) and cls._big(store, account)
         with ThreadPoolExecutor(1) as pool:
             order = pool.submit(store.pane_order, account.key, account.platform, first) if windowed else None
             data = AccountData.load(store, account)
@@ -92,8 +97,17 @@ class ScreenData:
         screen = cls(data=data, timelines=dict(timelines), trend=trend, judge=judge)
         if ids is not None:
             screen._windows[first] = RowWindow(ids, screen._window_rows)
-        screen.view(first)[: RowWindow.BLOCK]
+            screen.view(first)[: RowWindow.BLOCK]
+        else:
+            screen.rows(first)
         return screen
+
+    @staticmethod
+    def _big(store: Store, account: TrackedAccount) -> bool:
+        """Worth a window: the account's last sync saw more than `WINDOW_FROM` followers or following (a small
+        pane is built whole at once, in milliseconds, and sorts and filters from the first keystroke)."""
+        last = next((r for r in reversed(store.syncs(account.key)) if r.observed_at), None)
+        return last is not None and max(last.followers, last.following) > WINDOW_FROM
 
     @staticmethod
     def _windowed(pane: str, judged: bool) -> bool:
@@ -111,6 +125,8 @@ class ScreenData:
         if not self._windowed(pane, self.judge is not None):
             return self.rows(pane)
         window = self._windows.get(pane)
+        if window is None and self.count(pane) <= WINDOW_FROM:
+            return self.rows(pane)
         if window is None:
             window = self._windows[pane] = RowWindow(self.data.pane_order(pane), self._window_rows)
         return window

@@ -191,6 +191,11 @@ class MainScreen(Screen[None]):
         self.show_pane(self.pane)
         self.query_one(StatusLine).set_account(data.account.label, data.data.last_sync(), data.trend, data.numbers())
 
+    def show_live(self, live: bool) -> None:
+        """`followtui watch` runs for the account on screen (its heartbeat is recent): its events come in live."""
+        for status in self.query(StatusLine):  # none while the screen is being taken down
+            status.set_live(live)
+
     def show_pane(self, pane: str) -> None:
         self.pane = pane
         tabs = self.query_one("#panes", Tabs)

@@ -39,6 +39,10 @@ def describe_sync(report: SyncReport | None) -> Text:
     return text
 
 
+#: What the status line says while `followtui watch` runs for the account on screen.
+LIVE = "● live"
+
+
 class StatusLine(Horizontal):
     """One line: a long message is cut with `…` here and read whole in the messages log (`m`)."""
 
@@ -53,6 +57,7 @@ class StatusLine(Horizontal):
     StatusLine { height: 1; background: $panel; }
     StatusLine #status-account { width: auto; max-width: 40%; padding: 0 1; text-style: bold;
                                  text-wrap: nowrap; text-overflow: ellipsis; }
+    StatusLine #status-live { display: none; width: auto; padding: 0 1 0 0; color: $success; text-style: bold; }
     StatusLine #status-sync { width: 1fr; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     StatusLine #status-marks { width: auto; padding: 0 1; }
     StatusLine #status-trend { width: 16; }
@@ -60,6 +65,7 @@ class StatusLine(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Static(id="status-account")
+        yield Static(id="status-live")
         yield Static(id="status-sync")
         yield Static(id="status-marks")
         yield Sparkline([], id="status-trend")
@@ -76,6 +82,13 @@ class StatusLine(Horizontal):
         spark = self.query_one("#status-trend", Sparkline)
         spark.data = trend
         spark.display = len(trend) >= 2
+
+    def set_live(self, live: bool) -> None:
+        """ "● live" while `followtui watch` records this account's follows as they happen."""
+        shown = self.query_one("#status-live", Static)
+        if shown.display != live:
+            shown.update(Text(LIVE))
+            shown.display = live
 
     def set_progress(self, progress: SyncUpdate) -> None:
         total = f"/{progress.total:,}" if progress.total else ""
