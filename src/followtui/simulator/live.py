@@ -6,9 +6,9 @@ time, stamped with the world's clock. Each change is an ordinary world change, s
 from __future__ import annotations
 
 import random
-import threading
 from typing import Any
 
+from .background import Background
 from .world import Account, World
 
 #: The cycle it repeats: (what happens, who does it). "stranger" is someone who does not follow the owner;
@@ -23,34 +23,21 @@ SCRIPT: tuple[tuple[str, str], ...] = (
 )
 
 
-class OwnerActivity:
+class OwnerActivity(Background):
     """Runs `SCRIPT` for `owner` on a background thread, a step every `every_s` seconds (see module doc)."""
+
+    thread_name = "simulator-live"
 
     def __init__(self, world: World, owner: str | int, *, every_s: float = 5.0, seed: int = 0) -> None:
         found = world.account(owner, include_gone=False)
         if found is None or not found.owner:
             raise ValueError(f"{owner!r} is not an owner of this world")
+        super().__init__()
         self.world, self.owner, self.every_s = world, found, max(0.05, float(every_s))
         self.made: list[dict[str, Any]] = []
         self._rng = random.Random(f"live:{seed}")
         self._step = 0
         self._that: Account | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> OwnerActivity:
-        self._thread = threading.Thread(target=self._run, name="simulator-live", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=5)
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
 
     def status(self) -> dict[str, Any]:
         return {"owner": self.owner.login, "every_s": self.every_s, "running": self.running, "made": self.made[-20:]}

@@ -54,6 +54,7 @@ from . import dagcbor
 from .bluesky import FOLLOW, did_for, follow_record_value, rkey_for, tid
 from .dagcbor import Link
 from .live import OwnerActivity
+from .noise import Noise
 from .world import RecordOp, World
 
 JETSTREAM_PATH = "/subscribe"
@@ -303,127 +304,6 @@ _LOGS: weakref.WeakKeyDictionary[World, CommitLog] = weakref.WeakKeyDictionary()
 _SERVERS: weakref.WeakKeyDictionary[World, list[StreamServer]] = weakref.WeakKeyDictionary()
 
 
-class Noise:
-    """Follow churn among non-owner accounts on a background thread (see `StreamServer.noise`)."""
-
-    def __init__(
-        self,
-        world: World,
-        *,
-        rate: float | None = 100.0,
-        seconds: float | None = None,
-        count: int | None = None,
-        per_minute: float = 600.0,
-        seed: int = 0,
-        unfollow_share: float = 0.4,
-        refollow_share: float = 0.01,
-    ) -> None:
-        if per_minute <= 0:
-            raise ValueError("per_minute must be positive")
-        self.world = world
-        self.rate = rate if rate and rate > 0 else None
-        self.seconds, self.count, self.per_minute, self.seed = seconds, count, per_minute, seed
-        self.unfollow_share, self.refollow_share = unfollow_share, refollow_share
-        self.made = 0
-        self.started = 0.0
-        self.finished: float | None = None
-        self._rng = random.Random(f"noise:{seed}")
-        self._edges: list[tuple[int, int]] = []
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    # ------------------------------------------------------------------ lifecycle
-
-    def start(self) -> Noise:
-        self.started = time.monotonic()
-        self._thread = threading.Thread(target=self._run, name="simulator-noise", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=5)
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until done (count or seconds reached, or stopped); True when it is."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-        return not self.running
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def status(self) -> dict[str, Any]:
-        end = self.finished if self.finished is not None else time.monotonic()
-        elapsed = max(end - self.started, 1e-9) if self.started else 0.0
-        return {
-            "running": self.running,
-            "made": self.made,
-            "count": self.count,
-            "seconds": self.seconds,
-            "rate": self.rate,
-            "per_minute": self.per_minute,
-            "elapsed_s": round(elapsed, 3),
-            "achieved_rate": round(self.made / elapsed, 1) if elapsed else 0.0,
-        }
-
-    # ------------------------------------------------------------------ the churn
-
-    def _run(self) -> None:
-        try:
-            spacing = 60.0 / self.per_minute
-            at = float(self.world.now_ts())
-            while not self._stop.is_set():
-                if self.count is not None and self.made >= self.count:
-                    break
-                elapsed = time.monotonic() - self.started
-                if self.seconds is not None and elapsed >= self.seconds:
-                    break
-                if self.rate is not None:
-                    ahead = self.made / self.rate - elapsed
-                    if ahead > 0:
-                        self._stop.wait(min(ahead, 0.05))
-                        continue
-                at = max(at + spacing, float(self.world.now_ts()))
-                if self.step(at):
-                    self.made += 1
-        finally:
-            self.finished = time.monotonic()
-
-    def _pick(self, ids: list[int]) -> int | None:
-        for _ in range(20):
-            acc = self.world.account(ids[self._rng.randrange(len(ids))])
-            if acc is not None and acc.active and not acc.owner:
-                return acc.id
-        return None
-
-    def step(self, at: float) -> bool:
-        """One change at simulated time `at`: a follow between two non-owners, or the unfollow or re-follow of
-        an edge this noise made. False when nothing applied after a few tries."""
-        world, rng, edges = self.world, self._rng, self._edges
-        ids = world.random_account_ids()
-        for _ in range(10):
-            roll = rng.random()
-            if edges and roll < self.refollow_share:
-                a, b = edges[rng.randrange(len(edges))]
-                if world.change_at(("refollow", a, b), at):
-                    return True
-            elif edges and roll < self.unfollow_share + self.refollow_share:
-                i = rng.randrange(len(edges))
-                edges[i], edges[-1] = edges[-1], edges[i]
-                a, b = edges.pop()
-                if world.change_at(("unfollow", a, b), at):
-                    return True
-            else:
-                fan, idol = self._pick(ids), self._pick(ids)
-                if fan is not None and idol is not None and world.change_at(("follow", fan, idol), at):
-                    edges.append((fan, idol))
-                    return True
-        return False
-
-
 class _Client:
     """One subscriber. Where it starts is fixed during the handshake, so a change made once `connect` returned
     is always seen."""
@@ -661,36 +541,17 @@ class StreamServer:
         """Keep only the newest `commits` commits: older cursors become outdated (firehose `#info`)."""
         self.log.set_retention(commits)
 
-    def noise(
-        self,
-        *,
-        rate: float | None = 100.0,
-        seconds: float | None = None,
-        count: int | None = None,
-        per_minute: float = 600.0,
-        seed: int = 0,
-        unfollow_share: float = 0.4,
-        refollow_share: float = 0.01,
-    ) -> Noise:
+    def noise(self, **options: Any) -> Noise:
         """Start follow churn among non-owner accounts on a background thread and return its handle
         (`.wait()`, `.stop()`, `.made`, `.status()`). Each change is a world change (logged `via="noise"`), so
-        it is also a commit on both streams.
+        it is also a commit on both streams. `options` are Noise's (simulator.noise):
 
-        rate: changes per wall-clock second (None or 0: as fast as the world takes them, tens of thousands a
-        second); per_minute: changes per simulated minute, i.e. the world's clock moves 60/per_minute seconds
-        per change; count / seconds: stop after that many changes / wall seconds (neither: until `stop()` or
-        the server stops). Follows are between random active non-owners; unfollows (`unfollow_share`) and
-        re-follows (`refollow_share`) only touch edges this noise made."""
-        run = Noise(
-            self.world,
-            rate=rate,
-            seconds=seconds,
-            count=count,
-            per_minute=per_minute,
-            seed=seed,
-            unfollow_share=unfollow_share,
-            refollow_share=refollow_share,
-        )
+        rate: changes per wall-clock second (default 100; None or 0: as fast as the world takes them, tens of
+        thousands a second); per_minute: changes per simulated minute (default 600), i.e. the world's clock moves
+        60/per_minute seconds per change; count / seconds: stop after that many changes / wall seconds (neither:
+        until `stop()` or the server stops). Follows are between random active non-owners; unfollows
+        (`unfollow_share`, 0.4) and re-follows (`refollow_share`, 0.01) only touch edges this noise made."""
+        run = Noise(self.world, **options)
         self._noises = [n for n in self._noises if n.running]
         self._noises.append(run)
         return run.start()
