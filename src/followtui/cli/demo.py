@@ -45,6 +45,8 @@ DEMO_ACCOUNTS = (
 DEMO_DAILY_CAP = 5
 #: Seconds between two actions of a batch in the demo: visible, without making a demo tedious.
 DEMO_PACING_S = 0.3
+#: Seconds between two live changes around the demo's Bluesky account while the UI is open (see `live_watch`).
+DEMO_LIVE_EVERY_S = 6.0
 
 
 @handle_errors
@@ -84,6 +86,9 @@ def demo(
             else:
                 from followtui.cli.tui import open_tui
 
+                bluesky = [url for (platform, _, _), url in zip(chosen, urls, strict=True) if platform == "bluesky"]
+                if bluesky:
+                    stack.enter_context(live_watch(data_dir, bluesky[0]))
                 open_tui(data_dir, explicit=bool(explicit), theme=theme or STATE.theme,
                          before_sync=lambda: advance_day(urls), title="demo: simulated network",
                          adjust=demo_settings)  # fmt: skip
@@ -150,6 +155,8 @@ def simulator(
                "--following", str(following), "--rate-limit", "0"]  # fmt: skip
     if secret:
         command += ["--app-password" if platform == "bluesky" else "--token", secret]
+    if platform == "bluesky":  # its live streams too (Jetstream and the firehose), for `followtui watch`
+        command += ["--stream-port", "0"]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert proc.stdout is not None
@@ -163,6 +170,31 @@ def simulator(
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@contextlib.contextmanager
+def live_watch(data_dir: Path, url: str) -> Iterator[None]:
+    """While the UI is open: things happen around the demo's Bluesky account every few seconds (someone follows,
+    gets a follow-back and leaves; followers leave; strangers stay) and `followtui watch` records them from the
+    simulated Jetstream as they happen, so the status line says "live" and the changes come in. The watch runs in
+    its own process with the demo dir as its config dir: the user's notification URLs are never used."""
+    import httpx
+
+    owner = next(login for platform, login, _ in DEMO_ACCOUNTS if platform == "bluesky")
+    jetstream = httpx.get(f"{url}/_sim/stream", timeout=30).json()["jetstream"]
+    env = {**os.environ, "FOLLOWTUI_CONFIG_DIR": str(data_dir)}
+    command = [sys.executable, "-m", "followtui", "--data-dir", str(data_dir), "watch", "--source", jetstream]
+    watch = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env=env)  # fmt: skip
+    try:
+        httpx.post(f"{url}/_sim/stream/live", json={"owner": owner, "every_s": DEMO_LIVE_EVERY_S}, timeout=30)
+        yield
+    finally:
+        watch.terminate()  # SIGTERM: it saves its cursor and ends with exit 0
+        try:
+            watch.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            watch.kill()
 
 
 def advance_day(urls: list[str]) -> None:
