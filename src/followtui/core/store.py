@@ -292,6 +292,17 @@ class History:
         events.sort(key=lambda e: e.at)
         return events
 
+    def recent_events(self, account_key: str, since: datetime) -> Iterator[FollowEvent]:
+        """The account's events newest first, in the order they were written, down to the first one older than
+        `since` (not included): the last minutes of a long history, read without the rest of it. An import's
+        events carry the export's times, not their writing's: they are passed on, never taken for the end."""
+        with checked(self.path, "events"):
+            for (text,) in self.stream("SELECT doc FROM events WHERE account = ? ORDER BY seq DESC", (account_key,)):
+                event = codec.event_from_doc(_doc(self.path, "events", text))
+                if event.at < since and event.source != EventSource.IMPORT.value:
+                    return
+                yield event
+
     def syncs(self, account_key: str) -> list[SyncReport]:
         with checked(self.path, "syncs"):
             reports = [codec.report_from_doc(_doc(self.path, "syncs", d)) for (d,) in

@@ -14,7 +14,7 @@ import gc
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -51,6 +51,13 @@ INTERACTIONS_MIN_QUOTA = 150
 POSTS_FIRST_LOOK = timedelta(days=30)
 POSTS_KEPT = timedelta(days=730)
 MAX_POSTS_KEPT = 20_000
+
+#: How long a follow change `followtui watch` recorded from the event stream outweighs the lists a sync reads.
+#: The lists come from Bluesky's AppView, which indexes the same stream seconds (under load, minutes) late: a
+#: sync right after a live `followed_you` may not find the new follower yet, and would record the false
+#: `unfollowed_you` (then `followed_you` again: a trickster who never was). Within this window the stream's
+#: word stands; after it the lists win again, so a change the stream missed is recorded, only this much later.
+WATCH_GRACE = timedelta(minutes=10)
 
 #: (phase or list name, done so far, expected total or None)
 SyncProgress = Callable[[str, int, "int | None"], None]
@@ -207,7 +214,12 @@ async def _sync_locked(
 
     new_followers = frozenset(p.id for p in followers.accounts)
     new_following = frozenset(p.id for p in following.accounts)
-    changes = SetChanges.between(previous, new_followers, new_following)
+    held = WatchHeld()
+    if previous is not None:
+        held = await asyncio.to_thread(watch_held, stored, account.key, observed_at - WATCH_GRACE)
+    changes = SetChanges.between(
+        previous, held.applied(new_followers, held.followers), held.applied(new_following, held.following)
+    )
     lost, removed = changes.lost, changes.removed
     if previous is not None:
         hold_suspect_drop(
@@ -233,21 +245,23 @@ async def _sync_locked(
     seen.update((p.id, p) for p in followers.accounts)
     seen[own.id] = own
     seen.update((pid, p) for pid, p in looked_up.items() if isinstance(p, Profile))
-    departed = _departed(stored, account, new_followers, looked_up)
+    departed = _departed(stored, account, changes.followers, looked_up)
+    # kept by the stream while the lists do not show them yet: looked up when the watch could not
+    departed += sorted(held.kept_in() - seen.keys() - known.keys() - set(departed))
     wanted = _to_hydrate(seen, known, departed, set(looked_up), changes, options, observed_at)
     budget = auto_budget(provider, len(wanted)) if options.hydrate_budget is None else options.hydrate_budget
     hydrated = await _hydrate(provider, wanted, budget, progress)
     gone.update(
         (pid, r.reason.value)
         for pid, r in hydrated.items()
-        if isinstance(r, GoneAccount) and pid not in new_followers and pid not in new_following
+        if isinstance(r, GoneAccount)
+        and pid not in new_followers
+        and pid not in new_following
+        and pid not in changes.followers
+        and pid not in changes.following
     )
     seen.update((pid, p) for pid, p in hydrated.items() if isinstance(p, Profile))
-    unhydrated = sum(
-        1
-        for pid in changes.followers | changes.following
-        if seen[pid].hydrated_at is None and (known.get(pid) is None or known[pid].hydrated_at is None)
-    )
+    unhydrated = sum(1 for pid in changes.followers | changes.following if _never_hydrated(seen, known, pid))
     posts = _merge_posts(previous, new_posts, observed_at)
     interactions = _merge_interactions(previous, engaged, observed_at)
 
@@ -270,6 +284,66 @@ async def _sync_locked(
             unhydrated=unhydrated,
         )
     )
+
+
+def _never_hydrated(seen: Mapping[str, Profile], known: Mapping[str, Profile], pid: str) -> bool:
+    """No full profile of `pid`, neither from this sync nor stored (one kept by the stream may be in neither)."""
+    now, before = seen.get(pid), known.get(pid)
+    return (now is None or now.hydrated_at is None) and (before is None or before.hydrated_at is None)
+
+
+@dataclass(frozen=True, slots=True)
+class WatchHeld:
+    """Who the stream last placed in (True) or out of (False) each list within WATCH_GRACE: a sync keeps them so,
+    whatever the (lagging) lists say."""
+
+    followers: Mapping[str, bool] = field(default_factory=dict)
+    following: Mapping[str, bool] = field(default_factory=dict)
+
+    @staticmethod
+    def applied(listed: frozenset[str], held: Mapping[str, bool]) -> frozenset[str]:
+        """The list as it is committed: `listed`, with the held in and the held out."""
+        if not held:
+            return listed
+        return (listed - {pid for pid, inside in held.items() if not inside}) | {
+            pid for pid, inside in held.items() if inside
+        }
+
+    def kept_in(self) -> set[str]:
+        """Everyone held in a list (some of them not in any list read, so without a profile from this sync)."""
+        return {pid for pid, inside in (*self.followers.items(), *self.following.items()) if inside}
+
+
+def watch_held(stored: History, account_key: str, since: datetime) -> WatchHeld:
+    """Whose follower (and, apart, following) state a sync keeps as `followtui watch` left it: those whose latest
+    change of that list in the store is the watch's, at or after `since`. Reads only the account's events of
+    that window, newest first (none at all for an account never watched: GitHub, Mastodon, imports)."""
+    if stored.watch_state(account_key) is None:
+        return WatchHeld()
+    # per list, each person's latest change seen so far (newest first): True/False as the watch left them, None
+    # when a sync's, an action's or an older one came last
+    latest: dict[str, dict[str, bool | None]] = {"followers": {}, "following": {}}
+    for event in stored.recent_events(account_key, since):
+        change = _FOLLOW_CHANGES.get(event.kind)
+        if change is None or event.profile_id in latest[change[0]]:
+            continue  # not a follow change, or older than the person's latest one of that list
+        which, inside = change
+        watched = event.source == EventSource.WATCH.value and event.at >= since
+        latest[which][event.profile_id] = inside if watched else None
+    followers, following = (
+        {pid: inside for pid, inside in latest[which].items() if inside is not None}
+        for which in ("followers", "following")
+    )
+    return WatchHeld(followers, following)
+
+
+#: A follow change: which list it changes, and whether the person is in it after.
+_FOLLOW_CHANGES: dict[EventKind, tuple[str, bool]] = {
+    EventKind.FOLLOWER_GAINED: ("followers", True),
+    EventKind.FOLLOWER_LOST: ("followers", False),
+    EventKind.FOLLOWING_ADDED: ("following", True),
+    EventKind.FOLLOWING_REMOVED: ("following", False),
+}
 
 
 async def _read_interactions(provider: Provider, own: Profile, options: SyncOptions) -> list[Interaction] | None:
