@@ -43,3 +43,21 @@ def test_reads_leave_the_version_alone_and_every_commit_moves_it(tmp_path: Path)
     store.remove_account(ACCOUNT)
     seen.append(store.history_version())
     assert len(set(seen)) == len(seen)
+
+
+def test_an_accounts_version_moves_with_its_own_commits_only(tmp_path: Path) -> None:
+    """The screen on one account reloads for that account's syncs and events, not for another's (a `watch` of
+    another account records all day)."""
+    store = Store(tmp_path)
+    store.ensure()
+    other = TrackedAccount(platform="bluesky", handle="other", id="did:plc:other")
+    store.add_account(ACCOUNT)
+    store.add_account(other)
+    mine, whole = store.history_version(ACCOUNT.key), store.history_version()
+    report = SyncReport(other.key, SyncStatus.OK, NOW, NOW, 0.0, observed_at=NOW, followers=1)
+    store.commit_sync(SyncCommit(other, Profile(id=other.id, handle="other"), frozenset({"x"}), frozenset(),
+                                 {"x": Profile(id="x", handle="x")}, [], report))  # fmt: skip
+    assert store.history_version(ACCOUNT.key) == mine
+    assert store.history_version() != whole  # the whole store moved
+    commit(store, frozenset({"2"}))
+    assert store.history_version(ACCOUNT.key) != mine

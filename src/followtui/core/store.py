@@ -408,16 +408,20 @@ class Store:
 
             put_legacy_aside(self.data_dir)  # a move that verified but stopped before tidying up
 
-    def history_version(self) -> tuple[int, ...]:
+    def history_version(self, account_key: str | None = None) -> tuple[int, ...]:
         """Changes whenever any process commits something a screen shows (a sync, an event, a journaled action,
-        an account added or removed); UIs poll it to reload. Read from the data, not the files' times: SQLite
-        creates and removes its -wal and -shm files as connections come and go, reads included."""
+        an account added or removed); UIs poll it to reload. With `account_key`, syncs and events count for that
+        account only: a screen on one account does not reload for another's (a `watch` of another account
+        records all day). Read from the data, not the files' times: SQLite creates and removes its -wal and -shm
+        files as connections come and go, reads included."""
         if not self.history_path.exists():
             return (0,)
+        mine = " WHERE account = ?" if account_key is not None else ""
         with self.read() as history:
             row = history.rows(
-                "SELECT (SELECT max(seq) FROM syncs), (SELECT max(seq) FROM events), (SELECT max(seq) FROM journal),"
-                " (SELECT max(seq) FROM accounts), (SELECT count(*) FROM accounts)"
+                f"SELECT (SELECT max(seq) FROM syncs{mine}), (SELECT max(seq) FROM events{mine}),"
+                " (SELECT max(seq) FROM journal), (SELECT max(seq) FROM accounts), (SELECT count(*) FROM accounts)",
+                (account_key, account_key) if account_key is not None else (),
             )
         return tuple(v or 0 for v in row[0]) if row else (0,)
 

@@ -214,8 +214,9 @@ class FollowApp(App[str | None]):
 
     # other processes ------------------------------------------------------------------------------
 
-    def remember_file_times(self) -> None:
-        self._file_times = (self.store.history_version(), self.store.annotation_file.mtime_ns())
+    def remember_file_times(self, account_key: str | None = None) -> None:
+        """What the screen shows was read at this version (of `account_key`, the account on screen)."""
+        self._file_times = (self.store.history_version(account_key), self.store.annotation_file.mtime_ns())
 
     def wrote_annotations(self, before_ns: int) -> None:
         """Our own tag write needs no reload; a sync or a tag another process committed since the last look
@@ -250,7 +251,7 @@ class FollowApp(App[str | None]):
 
     def _look(self, account_key: str | None) -> tuple[tuple[int, ...], WatchState | None]:
         """The history's version, and what `followtui watch` says of the account on screen (from a thread)."""
-        return self.store.history_version(), self.store.watch_state(account_key) if account_key else None
+        return self.store.history_version(account_key), self.store.watch_state(account_key) if account_key else None
 
 
 def binding_ids() -> set[str]:

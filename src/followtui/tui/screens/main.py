@@ -186,7 +186,7 @@ class MainScreen(Screen[None]):
         # 100k rows are ~1.5M long-lived objects: keep the cyclic GC from rescanning them mid-keystroke.
         gc.collect()
         gc.freeze()
-        self.follow_app.remember_file_times()
+        self.follow_app.remember_file_times(data.account.key)
         self.label_tabs()
         self.show_pane(self.pane)
         self.query_one(StatusLine).set_account(data.account.label, data.data.last_sync(), data.trend, data.numbers())
