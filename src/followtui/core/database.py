@@ -107,8 +107,7 @@ def check_file(path: Path) -> None:
     (schema,) = struct.unpack(">I", header[60:64])  # PRAGMA user_version lives here
     if schema > SCHEMA_VERSION:
         raise newer(path, schema)
-    wal = path.with_name(path.name + "-wal")
-    wal_pending = wal.exists() and wal.stat().st_size > 0
+    wal_pending = _wal_size(path) > 0
     # while a WAL holds pages, the main file may lag behind its header until the next checkpoint
     if not wal_pending and valid_for == counter and pages and size < pages * page_size:
         raise corrupt(path, f"it is cut short ({size:,} bytes; its header says {pages * page_size:,})")
@@ -154,11 +153,16 @@ def _read_from_file_alone(path: Path, exc: sqlite3.OperationalError) -> bool:
     Only when no WAL holds commits: then the file is the whole history."""
     if not getattr(exc, "sqlite_errorname", "").startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_READONLY")):
         return False
-    wal = path.with_name(path.name + "-wal")
+    return _wal_size(path) == 0
+
+
+def _wal_size(path: Path) -> int:
+    """The size of the history's -wal file, 0 when there is none. Asked once: SQLite removes the file when the
+    last connection closes, so it may vanish between a look and a stat (another process's read is enough)."""
     try:
-        return wal.stat().st_size == 0
+        return path.with_name(path.name + "-wal").stat().st_size
     except FileNotFoundError:
-        return True
+        return 0
 
 
 def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
