@@ -25,6 +25,7 @@ import bench_store
 import bench_sync
 import bench_tui_app
 import bench_tui_list
+import bench_watch_soak
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 PEERS_AT_100K = ("github", "bluesky")
@@ -147,6 +148,30 @@ def memory_rows(r: dict[str, float], size: int) -> list[str]:
     ]
 
 
+def soak_section(results: dict[str, dict[str, float]], minutes: float) -> list[str]:
+    lines = [
+        f"### `watch` over {minutes:g} simulated minutes of a busy network (`bench/bench_watch_soak.py`)",
+        f"{bench_watch_soak.DEFAULT_PER_MINUTE:,.0f} follow changes a simulated minute among other accounts, delivered "
+        f"compressed at {bench_watch_soak.DEFAULT_RATE:,.0f} a wall second, the owner's live activity alongside; "
+        "the real `followtui watch` in its own process, sampled from /proc every second.",
+        "",
+        "| source | changes (wall time) | watch CPU | share of one core at the real-time rate | during the "
+        "compressed run | per commit | RSS start / middle / end | RSS max-min after warm-up | lag at heartbeats, "
+        "max | final lag | owner's changes recorded |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in results.items():
+        share_ok = r["real_share"] < bench_watch_soak.TARGET_SHARE
+        lines.append(
+            f"| {name} | {r['changes']:,.0f} ({r['wall_s']:.0f} s) | {r['cpu_s']:.1f} s | **{r['real_share']:.2%}** "
+            f"(< 10%: {verdict(share_ok)}) | {r['compressed_share']:.1%} | {r['us_per_event']:.0f} µs | "
+            f"{r['rss_start']:.0f} / {r['rss_middle']:.0f} / {r['rss_end']:.0f} MiB | {r['rss_spread']:.1f} MiB "
+            f"({r['rss_slope']:+.2f} MiB per 100k commits) | "
+            f"{r['lag_max_s']:.2f} s | {r['end_lag']:.0f} | {r['live_matched']:.0f} of {r['live_made']:.0f} |"
+        )
+    return lines
+
+
 def write_doc(body: list[str]) -> None:
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
     if BEGIN not in text or END not in text:
@@ -184,6 +209,8 @@ def main(argv: list[str] | None = None) -> None:
     # the store at scale and the fresh-process first sync print their own figures (docs: hand-written sections)
     bench_scale.main(["--size", str(big), "--small", "200" if args.quick else "1000"])
     bench_first_sync.main([] if not args.quick else ["--size", "500", "--repeat", "1"])
+    soak_minutes = 2 if args.quick else 60
+    soak = bench_watch_soak.main(["--minutes", str(soak_minutes)])
     if args.quick:
         print(f"bench: quick run done in {time.perf_counter() - started:.0f} s; docs/benchmarks.md left as it is")
         return
@@ -202,6 +229,8 @@ def main(argv: list[str] | None = None) -> None:
         "",
         *startup_section(startup),
         *memory_rows(memory, big),
+        "",
+        *soak_section(soak, soak_minutes),
     ]
     write_doc(body)
     print(f"bench: docs/benchmarks.md rewritten ({time.perf_counter() - started:.0f} s)")
