@@ -14,12 +14,11 @@ from followtui.models import Profile
 from followtui.providers import make_provider
 from followtui.providers.bluesky import MAX_RELATIONSHIPS, BlueskyProvider
 from followtui.providers.errors import IncompleteListError
-from followtui.providers.http import RetryPolicy
+
+from .seeding import FAST, PASSWORD, seeded
 
 simulator = pytest.importorskip("followtui.simulator")
 
-PASSWORD = "abcd-efgh-ijkl-mnop"
-FAST = {"retry": RetryPolicy(attempts=8, base_delay_s=0.005, max_delay_s=0.02), "max_wait_s": 5, "timeout_s": 5}
 FOLLOW = "app.bsky.graph.follow"
 
 
@@ -58,16 +57,10 @@ async def test_the_seed_drives_the_interpreter(world):
     """A follower's delete that the stream would carry (its record key only) is understood from the seed."""
     from datetime import UTC, datetime
 
-    from followtui.core.watch import FollowRecords, interpret
+    from followtui.core.watch import interpret
     from followtui.models import EventKind
 
-    with simulator.SimulatorServer(world, platform="bluesky") as sim:
-        bluesky = make_provider("bluesky", sim.url, PASSWORD, identifier="octocat.bsky.test", **FAST)
-        try:
-            me = await bluesky.lookup_self("octocat.bsky.test")
-            records = FollowRecords(me.id, await bluesky.follow_records(me))
-        finally:
-            await bluesky.aclose()
+    records = await seeded(world)
     follower = world.truth("octocat")["followers"][3]["id"]
     rkey = simulator.rkey_for(*world.follow_record(follower, "octocat"))
 

@@ -1,7 +1,5 @@
 """Seed → stream → interpret against the simulator: the follow records read over HTTP, the simulator's own
 Jetstream and firehose over WebSocket (its code shares nothing with the app's), and the changes they mean.
-
-Skipped until the simulator serves the event streams.
 """
 
 from __future__ import annotations
@@ -10,20 +8,12 @@ import asyncio
 
 import pytest
 
-pytest.importorskip("websockets")
-pytest.importorskip("libipld")
-simulator = pytest.importorskip("followtui.simulator")
-if not hasattr(simulator, "StreamServer"):
-    pytest.skip("the simulator does not serve the event streams yet", allow_module_level=True)
+from followtui import simulator
+from followtui.core.watch import FollowRecords, LiveChange, interpret
+from followtui.models import EventKind
+from followtui.providers.bluesky_stream import Backoff, FollowCommit, FollowStream, StreamGap
 
-from followtui.core.watch import FollowRecords, LiveChange, interpret  # noqa: E402
-from followtui.models import EventKind  # noqa: E402
-from followtui.providers import make_provider  # noqa: E402
-from followtui.providers.bluesky_stream import Backoff, FollowCommit, FollowStream, StreamGap  # noqa: E402
-from followtui.providers.http import RetryPolicy  # noqa: E402
-
-PASSWORD = "abcd-efgh-ijkl-mnop"
-FAST = {"retry": RetryPolicy(attempts=8, base_delay_s=0.005, max_delay_s=0.02), "max_wait_s": 5, "timeout_s": 5}
+from .seeding import PASSWORD, seeded
 
 
 class Watcher:
@@ -67,13 +57,7 @@ async def test_follows_unfollows_and_a_refollow_seen_live_across_a_dropped_conne
     dropped, newcomer = sorted(following - {fan})[0], sorted(followers - following)[2]
     did = simulator.did_for
 
-    with simulator.SimulatorServer(world, platform="bluesky") as sim:
-        bluesky = make_provider("bluesky", sim.url, PASSWORD, identifier="octocat.bsky.test", **FAST)
-        try:
-            me = await bluesky.lookup_self("octocat.bsky.test")
-            records = FollowRecords(me.id, await bluesky.follow_records(me))
-        finally:
-            await bluesky.aclose()
+    records = await seeded(world)
 
     with simulator.StreamServer(world) as server:
         watcher = Watcher(getattr(server, endpoint), records)
@@ -100,7 +84,7 @@ async def test_follows_unfollows_and_a_refollow_seen_live_across_a_dropped_conne
     ]
     stats = watcher.stream.stats
     assert watcher.gaps == [] and stats.reconnects >= 1 and stats.commits == 5 and records.stats.refollows == 1
-    assert records.holds(did(refollower), me.id) and records.holds(did(fan), me.id)
-    assert not records.holds(did(leaver), me.id) and records.following() == {did(g) for g in following - {dropped}} | {
-        did(newcomer)
-    }
+    assert records.holds(did(refollower), records.owner) and records.holds(did(fan), records.owner)
+    assert not records.holds(did(leaver), records.owner) and records.following() == {
+        did(g) for g in following - {dropped}
+    } | {did(newcomer)}
