@@ -203,9 +203,9 @@ async def test_outside_the_grace_window_the_lists_win(net: Net, kind: EventKind)
     assert (report.followers, report.following) == (len(net.ids("followers")), len(net.ids("following")))
 
 
-async def test_a_later_change_that_is_not_the_watchs_ends_the_hold(net: Net) -> None:
-    """The person's latest change decides: a follow seen live, then undone through followtui (an action), is not
-    held as a follow (that would record a false `you_followed`)."""
+async def test_the_persons_latest_change_decides_what_is_held(net: Net) -> None:
+    """A follow seen live, then undone through followtui (an action): the unfollow is held, not the follow (that
+    would record a false `you_followed`)."""
     await baseline(net)
     dave = net.stranger()
     net.watch_records(EventKind.FOLLOWING_ADDED, dave, timedelta(minutes=2))
@@ -254,3 +254,17 @@ def _change_word(kind: EventKind) -> str:
         EventKind.FOLLOWING_ADDED: "you_followed",
         EventKind.FOLLOWING_REMOVED: "you_unfollowed",
     }[kind]
+
+
+@pytest.mark.parametrize("following", [True, False], ids=["follow", "unfollow"])
+async def test_a_follow_made_with_followtui_is_not_undone_by_a_sync_right_after(net: Net, following: bool) -> None:
+    """`f` then `r`: the action is recorded at once (verified), the AppView has not indexed it yet; the sync
+    must not record the false reverse change ("you unfollowed" a minute after the follow-back)."""
+    await baseline(net)
+    who = net.stranger() if following else net.someone_for(EventKind.FOLLOWING_REMOVED)
+    net.store.record_following_change(net.account, Profile(id=net.pid(who), handle="who"),
+                                      following=following, at=net.world.now() - timedelta(minutes=1))  # fmt: skip
+    kind = EventKind.FOLLOWING_ADDED if following else EventKind.FOLLOWING_REMOVED
+    report = await net.sync()  # the lists do not show the action yet
+    assert report.changes == () and [(k, p) for k, p, _ in net.events()] == [(kind, net.pid(who))]
+    assert (net.pid(who) in net.members("following")) is following

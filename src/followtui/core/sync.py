@@ -52,12 +52,16 @@ POSTS_FIRST_LOOK = timedelta(days=30)
 POSTS_KEPT = timedelta(days=730)
 MAX_POSTS_KEPT = 20_000
 
-#: How long a follow change `followtui watch` recorded from the event stream outweighs the lists a sync reads.
-#: The lists come from Bluesky's AppView, which indexes the same stream seconds (under load, minutes) late: a
-#: sync right after a live `followed_you` may not find the new follower yet, and would record the false
-#: `unfollowed_you` (then `followed_you` again: a trickster who never was). Within this window the stream's
-#: word stands; after it the lists win again, so a change the stream missed is recorded, only this much later.
+#: How long a follow change `followtui watch` recorded from the event stream, or one made through followtui (an
+#: action, verified when made), outweighs the lists a sync reads. The lists come from Bluesky's AppView, which
+#: indexes the same stream seconds (under load, minutes) late: a sync right after a live `followed_you` may not
+#: find the new follower yet, and would record the false `unfollowed_you` (then `followed_you` again: a
+#: trickster who never was); one right after a follow-back made with `f` would record a false "you unfollowed".
+#: Within this window the stream's or the action's word stands; after it the lists win again, so a change they
+#: missed is recorded, only this much later.
 WATCH_GRACE = timedelta(minutes=10)
+#: The sources whose recent follow changes a sync keeps (see WATCH_GRACE).
+_HELD_SOURCES = frozenset({EventSource.WATCH.value, EventSource.ACTION.value})
 
 #: (phase or list name, done so far, expected total or None)
 SyncProgress = Callable[[str, int, "int | None"], None]
@@ -315,21 +319,19 @@ class WatchHeld:
 
 
 def watch_held(stored: History, account_key: str, since: datetime) -> WatchHeld:
-    """Whose follower (and, apart, following) state a sync keeps as `followtui watch` left it: those whose latest
-    change of that list in the store is the watch's, at or after `since`. Reads only the account's events of
-    that window, newest first (none at all for an account never watched: GitHub, Mastodon, imports)."""
-    if stored.watch_state(account_key) is None:
-        return WatchHeld()
-    # per list, each person's latest change seen so far (newest first): True/False as the watch left them, None
-    # when a sync's, an action's or an older one came last
+    """Whose follower (and, apart, following) state a sync keeps as `followtui watch` or a followtui action left
+    it: those whose latest change of that list in the store is the watch's or the action's, at or after `since`.
+    Reads only the account's events of that window, newest first (usually none: the latest is older)."""
+    # per list, each person's latest change seen so far (newest first): True/False as the watch or the action
+    # left them, None when a sync's or an older one came last
     latest: dict[str, dict[str, bool | None]] = {"followers": {}, "following": {}}
     for event in stored.recent_events(account_key, since):
         change = _FOLLOW_CHANGES.get(event.kind)
         if change is None or event.profile_id in latest[change[0]]:
             continue  # not a follow change, or older than the person's latest one of that list
         which, inside = change
-        watched = event.source == EventSource.WATCH.value and event.at >= since
-        latest[which][event.profile_id] = inside if watched else None
+        held = event.source in _HELD_SOURCES and event.at >= since
+        latest[which][event.profile_id] = inside if held else None
     followers, following = (
         {pid: inside for pid, inside in latest[which].items() if inside is not None}
         for which in ("followers", "following")
