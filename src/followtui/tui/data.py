@@ -144,12 +144,19 @@ class ScreenData:
         missing = [pid for pid in ids if pid not in self._shared]
         if isinstance(data.profiles, ProfileBook):
             data.profiles.load(missing)
-        following = data.snapshot.following if data.snapshot is not None else frozenset()
         for pid in missing:
-            profile = data.profiles.get(pid) or Profile(id=pid, handle=pid)
-            row = AccountRow.build(profile, data.annotation(pid), None, self.judge, pid in following)
-            self._shared.setdefault(pid, row)
+            self._shared_row(data.profiles.get(pid) or Profile(id=pid, handle=pid))
         return [self._shared[pid] for pid in ids]
+
+    def _shared_row(self, profile: Profile) -> AccountRow:
+        """The one row of this account that every pane and window shares (built the first time it is asked)."""
+        row = self._shared.get(profile.id)
+        if row is None:
+            snapshot = self.data.snapshot
+            you_follow = snapshot is not None and profile.id in snapshot.following
+            row = AccountRow.build(profile, self.data.annotation(profile.id), None, self.judge, you_follow)
+            row = self._shared.setdefault(profile.id, row)
+        return row
 
     def rows(self, pane: str) -> list[AccountRow]:
         """The pane's rows, built on first use (Fans, the follow-back queue, best verdicts first). Built outside
@@ -171,15 +178,7 @@ class ScreenData:
         data, judge = self.data, self.judge
         if pane == "tricksters":
             return [AccountRow.build(t.profile, data.annotation(t.profile.id), t, judge) for t in data.tricksters()]
-        following = data.snapshot.following if data.snapshot is not None else frozenset()
-        rows = []
-        for profile in data.pane(pane):
-            row = self._shared.get(profile.id)
-            if row is None:
-                annotation = data.annotation(profile.id)
-                row = AccountRow.build(profile, annotation, None, judge, profile.id in following)
-                self._shared[profile.id] = row
-            rows.append(row)
+        rows = [self._shared_row(profile) for profile in data.pane(pane)]
         if pane in ("fans", "nonfollowers") and judge is not None:  # the decision queues: best first
             rows.sort(key=lambda r: judge(r.profile).sort_key)
         return rows
